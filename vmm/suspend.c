@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PSCI SYSTEM_SUSPEND, the VMM's half.
+ *
+ * With KVM_CAP_ARM_SYSTEM_SUSPEND enabled, a guest's SYSTEM_SUSPEND call
+ * comes out of KVM_RUN as KVM_SYSTEM_EVENT_SUSPEND with the vCPU's registers
+ * untouched: x0 = function id, x1 = entry point, x2 = context id. What
+ * happens next is ours to decide (PSCI 1.0, DEN0022D.b 5.19):
+ *
+ *  - refuse: put a PSCI error in x0 and let the vCPU run on. The call then
+ *    "returns" to the guest like any other PSCI call;
+ *  - honour: every other CPU must be OFF (else DENIED) and the entry point
+ *    must be somewhere the CPU can run from (else INVALID_ADDRESS). Then the
+ *    vCPU is parked in KVM_MP_STATE_SUSPENDED; KVM_RUN waits in the kernel
+ *    for an interrupt for it while the devices carry on (the RTC alarm is
+ *    our wakeup source) and comes back with KVM_SYSTEM_EVENT_WAKEUP. The
+ *    guest then restarts as from a CPU_ON: reset vCPU, PC = entry point,
+ *    x0 = context id.
+ *
+ * KVM leaves the "other CPUs are OFF" check to us because it could not keep
+ * it true across the exit anyway: we do it with the other vCPU threads
+ * paused, so that none of them can change state while we look.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <linux/psci.h>
+
+#include "vmm.h"
+
+static double suspended_at;
+
+const char *suspend_policy_name(enum suspend_policy p)
+{
+	switch (p) {
+	case SUSPEND_OFF:	return "off";
+	case SUSPEND_DENY:	return "deny";
+	case SUSPEND_HONOUR:	return "honour";
+	}
+	return "?";
+}
+
+static const char *psci_ret_name(long ret)
+{
+	switch (ret) {
+	case PSCI_RET_SUCCESS:		return "SUCCESS";
+	case PSCI_RET_NOT_SUPPORTED:	return "NOT_SUPPORTED";
+	case PSCI_RET_DENIED:		return "DENIED";
+	case PSCI_RET_INTERNAL_FAILURE:	return "INTERNAL_FAILURE";
+	case PSCI_RET_INVALID_ADDRESS:	return "INVALID_ADDRESS";
+	default:			return "?";
+	}
+}
+
+/* Refuse the call: the guest sees it return with @ret in x0. */
+static void psci_return(struct vcpu *vcpu, long ret, const char *why)
+{
+	vmm_log("vcpu%d: SYSTEM_SUSPEND -> %s (%ld): %s", vcpu->id,
+		psci_ret_name(ret), ret, why);
+	if (vcpu_set_xreg(vcpu, 0, (u64)ret) < 0) {
+		vmm_err("vcpu%d: cannot set x0: %s", vcpu->id, strerror(errno));
+		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
+	}
+}
+
+/* Called with the other vCPUs paused. */
+static bool others_are_off(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool off = true;
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u32 state;
+
+		if (v == vcpu)
+			continue;
+		if (vcpu_get_mp_state(v, &state) < 0) {
+			vmm_err("vcpu%d: KVM_GET_MP_STATE: %s", v->id,
+				strerror(errno));
+			return false;
+		}
+		vmm_log("vcpu%d: secondary vcpu%d %s", vcpu->id, v->id,
+			mp_state_name(state));
+		if (state != KVM_MP_STATE_STOPPED)
+			off = false;
+	}
+	return off;
+}
+
+static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
+{
+	struct vm *vm = vcpu->vm;
+
+	vm_pause_others(vm, vcpu);
+
+	if (!others_are_off(vcpu)) {
+		psci_return(vcpu, PSCI_RET_DENIED, "another vCPU is not off");
+		goto out;
+	}
+	/* The whole first instruction must be in RAM. */
+	if (!kvm_in_ram(vm, entry, 4)) {
+		psci_return(vcpu, PSCI_RET_INVALID_ADDRESS,
+			    "entry point is not in guest RAM");
+		goto out;
+	}
+
+	if (vcpu_set_mp_state(vcpu, KVM_MP_STATE_SUSPENDED) < 0) {
+		vmm_err("vcpu%d: KVM_SET_MP_STATE(SUSPENDED): %s", vcpu->id,
+			strerror(errno));
+		psci_return(vcpu, PSCI_RET_INTERNAL_FAILURE,
+			    "KVM would not suspend the vCPU");
+		goto out;
+	}
+	vcpu->suspended = true;
+	vcpu->resume_pc = entry;
+	vcpu->resume_ctx = ctx;
+	suspended_at = vmm_uptime();
+	vmm_log("vcpu%d: SUSPENDED, waiting for a wakeup interrupt", vcpu->id);
+out:
+	vm_resume_others(vm);
+}
+
+void suspend_handle_call(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	u64 fn = 0, entry = 0, ctx = 0;
+
+	if (vcpu_get_xreg(vcpu, 0, &fn) || vcpu_get_xreg(vcpu, 1, &entry) ||
+	    vcpu_get_xreg(vcpu, 2, &ctx)) {
+		vmm_err("vcpu%d: cannot read x0-x2: %s", vcpu->id,
+			strerror(errno));
+		vm_exit(vm, VMM_EXIT_ERROR);
+		return;
+	}
+	vmm_log("vcpu%d: SYSTEM_SUSPEND fn=%#llx entry=%#llx ctx=%#llx, policy %s",
+		vcpu->id, (unsigned long long)fn, (unsigned long long)entry,
+		(unsigned long long)ctx, suspend_policy_name(vm->cfg.suspend));
+
+	switch (vm->cfg.suspend) {
+	case SUSPEND_HONOUR:
+		honour(vcpu, entry, ctx);
+		break;
+	case SUSPEND_DENY:
+		psci_return(vcpu, PSCI_RET_DENIED, "policy is deny");
+		break;
+	case SUSPEND_OFF:
+		/* KVM must not exit for a capability we never enabled. */
+		vmm_err("vcpu%d: SUSPEND exit without KVM_CAP_ARM_SYSTEM_SUSPEND enabled: kernel bug",
+			vcpu->id);
+		psci_return(vcpu, PSCI_RET_NOT_SUPPORTED, "not enabled");
+		break;
+	}
+}
+
+void suspend_handle_wakeup(struct vcpu *vcpu)
+{
+	u32 state = 0;
+
+	if (!vcpu->suspended) {
+		vmm_err("vcpu%d: WAKEUP exit for a vCPU we never suspended",
+			vcpu->id);
+		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
+		return;
+	}
+	vcpu_get_mp_state(vcpu, &state);
+	vmm_log("vcpu%d: WAKEUP after %.3f s (mp_state %s)", vcpu->id,
+		vmm_uptime() - suspended_at, mp_state_name(state));
+
+	/*
+	 * Come back the way PSCI says: as from CPU_ON, with the vCPU in its
+	 * reset state (MMU and caches off, EL1h, interrupts masked), PC at
+	 * the entry point and the context id in x0.
+	 */
+	if (vcpu_reinit(vcpu) ||
+	    vcpu_set_pc(vcpu, vcpu->resume_pc) ||
+	    vcpu_set_xreg(vcpu, 0, vcpu->resume_ctx) ||
+	    vcpu_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE)) {
+		vmm_err("vcpu%d: cannot resume the vCPU: %s", vcpu->id,
+			strerror(errno));
+		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
+		return;
+	}
+	vcpu->suspended = false;
+	vmm_log("vcpu%d: resume at entry %#llx x0=%#llx", vcpu->id,
+		(unsigned long long)vcpu->resume_pc,
+		(unsigned long long)vcpu->resume_ctx);
+}
