@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ARM PrimeCell UART (PL011), enough of it for Linux's amba-pl011 driver
+ * and its console: output goes to the VMM's stdout (a line at a time, see
+ * log.c), input comes from the VMM's stdin through a small RX FIFO.
+ *
+ * Transmission is instantaneous, so the TX FIFO is always empty: TXFE is
+ * always set in FR and the TX interrupt is always raised in RIS. The driver
+ * masks TXIM once it has nothing left to send, which drops the line.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libfdt.h>
+
+#include "vmm.h"
+
+#define UART_DR		0x000
+#define UART_RSR	0x004
+#define UART_FR		0x018
+#define UART_ILPR	0x020
+#define UART_IBRD	0x024
+#define UART_FBRD	0x028
+#define UART_LCRH	0x02c
+#define UART_CR		0x030
+#define UART_IFLS	0x034
+#define UART_IMSC	0x038
+#define UART_RIS	0x03c
+#define UART_MIS	0x040
+#define UART_ICR	0x044
+#define UART_DMACR	0x048
+#define UART_PERIPH_ID	0xfe0	/* 4 registers, one byte each */
+#define UART_CELL_ID	0xff0
+
+#define FR_RXFE		(1 << 4)
+#define FR_TXFF		(1 << 5)
+#define FR_RXFF		(1 << 6)
+#define FR_TXFE		(1 << 7)
+
+#define INT_RX		(1 << 4)
+#define INT_TX		(1 << 5)
+
+#define PL011_PERIPH_ID	0x00041011
+#define AMBA_CELL_ID	0xb105f00d
+
+#define RX_FIFO_SIZE	32
+
+struct pl011 {
+	struct mmio_dev	dev;
+	u8		rx[RX_FIFO_SIZE];
+	int		rx_head, rx_count;
+	pthread_cond_t	rx_space;
+	u32		regs[UART_DMACR / 4 + 1];	/* plain storage */
+	u32		imsc;
+	int		irq_level;
+};
+
+static struct pl011 uart;
+
+static u32 ris(struct pl011 *u)
+{
+	return INT_TX | (u->rx_count ? INT_RX : 0);
+}
+
+/* Called with the device lock held. */
+static void update_irq(struct pl011 *u)
+{
+	int level = !!(ris(u) & u->imsc);
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		gic_set_spi(u->dev.vm, PL011_SPI, level);
+	}
+}
+
+static u32 id_byte(u32 id, u64 off)
+{
+	return (id >> (8 * ((off & 0xf) / 4))) & 0xff;
+}
+
+static u64 pl011_read(struct mmio_dev *dev, u64 off, u32 len)
+{
+	struct pl011 *u = dev->priv;
+	u32 val;
+
+	switch (off) {
+	case UART_DR:
+		if (!u->rx_count)
+			return 0;
+		val = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % RX_FIFO_SIZE;
+		u->rx_count--;
+		pthread_cond_signal(&u->rx_space);
+		update_irq(u);
+		return val;
+	case UART_RSR:
+		return 0;
+	case UART_FR:
+		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
+		       (u->rx_count == RX_FIFO_SIZE ? FR_RXFF : 0);
+	case UART_IMSC:
+		return u->imsc;
+	case UART_RIS:
+		return ris(u);
+	case UART_MIS:
+		return ris(u) & u->imsc;
+	case UART_ICR:
+		return 0;
+	case UART_ILPR ... UART_IFLS:
+	case UART_DMACR:
+		return u->regs[off / 4];
+	case UART_PERIPH_ID ... UART_PERIPH_ID + 0xc:
+		return id_byte(PL011_PERIPH_ID, off);
+	case UART_CELL_ID ... UART_CELL_ID + 0xc:
+		return id_byte(AMBA_CELL_ID, off);
+	default:
+		return 0;
+	}
+}
+
+static void pl011_write(struct mmio_dev *dev, u64 off, u64 val, u32 len)
+{
+	struct pl011 *u = dev->priv;
+
+	switch (off) {
+	case UART_DR:
+		console_putc(val & 0xff);
+		break;
+	case UART_IMSC:
+		u->imsc = val & 0x7ff;
+		update_irq(u);
+		break;
+	case UART_ILPR ... UART_IFLS:
+	case UART_DMACR:
+		if (off % 4 == 0)
+			u->regs[off / 4] = val;
+		break;
+	default:
+		/* RSR/ECR, ICR: nothing latched to clear */
+		break;
+	}
+}
+
+static int pl011_fdt_node(struct mmio_dev *dev, void *fdt)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clk_names[] = "uartclk\0apb_pclk";
+	u32 clk = dev->vm->clk_phandle;
+	u64 reg[] = { cpu_to_fdt64(dev->base), cpu_to_fdt64(dev->size) };
+	u32 irq[] = { cpu_to_fdt32(0), cpu_to_fdt32(PL011_SPI),
+		      cpu_to_fdt32(4) };
+	u32 clocks[] = { cpu_to_fdt32(clk), cpu_to_fdt32(clk) };
+	int err = 0;
+
+	err |= fdt_begin_node(fdt, "pl011@9000000");
+	err |= fdt_property(fdt, "compatible", compat, sizeof(compat));
+	err |= fdt_property(fdt, "reg", reg, sizeof(reg));
+	err |= fdt_property(fdt, "interrupts", irq, sizeof(irq));
+	err |= fdt_property(fdt, "clocks", clocks, sizeof(clocks));
+	err |= fdt_property(fdt, "clock-names", clk_names, sizeof(clk_names));
+	err |= fdt_end_node(fdt);
+	return err ? -1 : 0;
+}
+
+/* Feeds stdin into the RX FIFO, waiting while it is full. */
+static void *pl011_stdin_thread(void *arg)
+{
+	struct pl011 *u = arg;
+	char c;
+
+	pthread_setname_np(pthread_self(), "pl011-rx");
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		pthread_mutex_lock(&u->dev.lock);
+		while (u->rx_count == RX_FIFO_SIZE)
+			pthread_cond_wait(&u->rx_space, &u->dev.lock);
+		u->rx[(u->rx_head + u->rx_count) % RX_FIFO_SIZE] = c;
+		u->rx_count++;
+		update_irq(u);
+		pthread_mutex_unlock(&u->dev.lock);
+	}
+	return NULL;
+}
+
+static int pl011_start(struct mmio_dev *dev)
+{
+	pthread_t t;
+	int err;
+
+	err = pthread_create(&t, NULL, pl011_stdin_thread, dev->priv);
+	if (err) {
+		vmm_err("pl011: cannot start the input thread: %s",
+			strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+int pl011_init(struct vm *vm)
+{
+	struct pl011 *u = &uart;
+
+	u->dev = (struct mmio_dev) {
+		.name = "pl011",
+		.base = PL011_BASE,
+		.size = AMBA_SIZE,
+		.read = pl011_read,
+		.write = pl011_write,
+		.fdt_node = pl011_fdt_node,
+		.start = pl011_start,
+		.priv = u,
+	};
+	pthread_cond_init(&u->rx_space, NULL);
+	vm->stdout_path = "/pl011@9000000";
+	return mmio_register(vm, &u->dev);
+}

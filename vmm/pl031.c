@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ARM PrimeCell RTC (PL031): a 32-bit seconds counter, and a match register
+ * that raises the interrupt when the counter reaches it. This is the
+ * guest's wakeup source: Linux's rtc-pl031 driver arms its interrupt for
+ * wakeup (/sys/class/rtc/rtc0/wakealarm), so the GIC keeps it enabled while
+ * the guest is suspended and KVM wakes the SUSPENDED vCPU when it fires.
+ *
+ * The counter is the host's CLOCK_REALTIME in seconds plus an offset that a
+ * write to the load register sets. A timer thread sleeps until the counter
+ * reaches the match value, in host time, and then raises the interrupt: the
+ * device keeps running whatever the vCPUs do, which is what a suspended
+ * system needs from its wakeup source.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libfdt.h>
+
+#include "vmm.h"
+
+#define RTC_DR		0x00	/* data (counter), read only */
+#define RTC_MR		0x04	/* match */
+#define RTC_LR		0x08	/* load */
+#define RTC_CR		0x0c	/* control: bit 0 starts the counter */
+#define RTC_IMSC	0x10	/* interrupt mask set/clear */
+#define RTC_RIS		0x14	/* raw interrupt status */
+#define RTC_MIS		0x18	/* masked interrupt status */
+#define RTC_ICR		0x1c	/* interrupt clear */
+#define RTC_PERIPH_ID	0xfe0
+#define RTC_CELL_ID	0xff0
+
+#define RTC_BIT_AI	(1 << 0)	/* alarm interrupt */
+
+#define PL031_PERIPH_ID	0x00041031
+#define AMBA_CELL_ID	0xb105f00d
+
+struct pl031 {
+	struct mmio_dev	dev;
+	int		tfd;		/* timerfd on CLOCK_REALTIME */
+	int64_t		offset;		/* counter - host seconds */
+	u32		mr, lr, imsc, ris;
+	bool		armed;
+	int		irq_level;
+};
+
+static struct pl031 rtc;
+
+static u32 counter(struct pl031 *r)
+{
+	return (u32)(time(NULL) + r->offset);
+}
+
+/* Called with the device lock held. */
+static void update_irq(struct pl031 *r)
+{
+	int level = !!(r->ris & r->imsc);
+
+	if (level != r->irq_level) {
+		r->irq_level = level;
+		gic_set_spi(r->dev.vm, PL031_SPI, level);
+	}
+}
+
+/*
+ * (Re)program the host timer for the moment the counter reaches the match
+ * value. The hardware compares for equality, so a match value at or behind
+ * the counter would only fire after the counter wraps: leave it disarmed.
+ */
+static void arm_timer(struct pl031 *r)
+{
+	struct itimerspec its = { 0 };
+	int32_t ahead = (int32_t)(r->mr - counter(r));
+
+	r->armed = ahead > 0;
+	if (r->armed)
+		its.it_value.tv_sec = (time_t)((int64_t)r->mr - r->offset);
+	if (timerfd_settime(r->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		vmm_err("pl031: timerfd_settime: %s", strerror(errno));
+}
+
+static u32 id_byte(u32 id, u64 off)
+{
+	return (id >> (8 * ((off & 0xf) / 4))) & 0xff;
+}
+
+static u64 pl031_read(struct mmio_dev *dev, u64 off, u32 len)
+{
+	struct pl031 *r = dev->priv;
+
+	switch (off) {
+	case RTC_DR:
+		return counter(r);
+	case RTC_MR:
+		return r->mr;
+	case RTC_LR:
+		return r->lr;
+	case RTC_CR:
+		return 1;	/* always running: it cannot be stopped */
+	case RTC_IMSC:
+		return r->imsc;
+	case RTC_RIS:
+		return r->ris;
+	case RTC_MIS:
+		return r->ris & r->imsc;
+	case RTC_PERIPH_ID ... RTC_PERIPH_ID + 0xc:
+		return id_byte(PL031_PERIPH_ID, off);
+	case RTC_CELL_ID ... RTC_CELL_ID + 0xc:
+		return id_byte(AMBA_CELL_ID, off);
+	default:
+		return 0;
+	}
+}
+
+static void pl031_write(struct mmio_dev *dev, u64 off, u64 val, u32 len)
+{
+	struct pl031 *r = dev->priv;
+	u32 now;
+
+	switch (off) {
+	case RTC_MR:
+		r->mr = val;
+		arm_timer(r);
+		now = counter(r);
+		vmm_log("pl031: alarm set for RTC %u (now %u, in %d s)",
+			r->mr, now, (int32_t)(r->mr - now));
+		break;
+	case RTC_LR:
+		r->lr = val;
+		r->offset = (int64_t)(u32)val - time(NULL);
+		arm_timer(r);
+		break;
+	case RTC_IMSC:
+		r->imsc = val & RTC_BIT_AI;
+		update_irq(r);
+		break;
+	case RTC_ICR:
+		r->ris &= ~(val & RTC_BIT_AI);
+		update_irq(r);
+		break;
+	default:
+		/* DR and the status registers are read only; CR can't stop it */
+		break;
+	}
+}
+
+static void *pl031_timer_thread(void *arg)
+{
+	struct pl031 *r = arg;
+	uint64_t expirations;
+
+	pthread_setname_np(pthread_self(), "pl031-timer");
+	for (;;) {
+		if (read(r->tfd, &expirations, sizeof(expirations)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vmm_err("pl031: timerfd read: %s", strerror(errno));
+			return NULL;
+		}
+
+		pthread_mutex_lock(&r->dev.lock);
+		/* The guest may have moved the alarm since the timer fired. */
+		if (r->armed && (int32_t)(counter(r) - r->mr) >= 0) {
+			r->armed = false;
+			r->ris |= RTC_BIT_AI;
+			vmm_log("pl031: alarm due (RTC %u), interrupt %s",
+				r->mr, r->imsc ? "raised" : "masked");
+			update_irq(r);
+		}
+		pthread_mutex_unlock(&r->dev.lock);
+	}
+}
+
+static int pl031_fdt_node(struct mmio_dev *dev, void *fdt)
+{
+	static const char compat[] = "arm,pl031\0arm,primecell";
+	u64 reg[] = { cpu_to_fdt64(dev->base), cpu_to_fdt64(dev->size) };
+	u32 irq[] = { cpu_to_fdt32(0), cpu_to_fdt32(PL031_SPI),
+		      cpu_to_fdt32(4) };
+	int err = 0;
+
+	err |= fdt_begin_node(fdt, "pl031@9010000");
+	err |= fdt_property(fdt, "compatible", compat, sizeof(compat));
+	err |= fdt_property(fdt, "reg", reg, sizeof(reg));
+	err |= fdt_property(fdt, "interrupts", irq, sizeof(irq));
+	err |= fdt_property_cell(fdt, "clocks", dev->vm->clk_phandle);
+	err |= fdt_property_string(fdt, "clock-names", "apb_pclk");
+	err |= fdt_end_node(fdt);
+	return err ? -1 : 0;
+}
+
+static int pl031_start(struct mmio_dev *dev)
+{
+	pthread_t t;
+	int err;
+
+	err = pthread_create(&t, NULL, pl031_timer_thread, dev->priv);
+	if (err) {
+		vmm_err("pl031: cannot start the timer thread: %s",
+			strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+int pl031_init(struct vm *vm)
+{
+	struct pl031 *r = &rtc;
+
+	r->dev = (struct mmio_dev) {
+		.name = "pl031",
+		.base = PL031_BASE,
+		.size = AMBA_SIZE,
+		.read = pl031_read,
+		.write = pl031_write,
+		.fdt_node = pl031_fdt_node,
+		.start = pl031_start,
+		.priv = r,
+	};
+	r->tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	if (r->tfd < 0) {
+		vmm_err("pl031: timerfd_create: %s", strerror(errno));
+		return -1;
+	}
+	return mmio_register(vm, &r->dev);
+}
