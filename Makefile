@@ -1,0 +1,78 @@
+# PSCI SYSTEM_SUSPEND for KVM/arm64 on Linux 5.10.223: build and test.
+# `make test` and `make demo` are the two commands; see README.md.
+
+CACHE_DIR ?= $(HOME)/.cache/psci-suspend
+BUILD     ?= $(CURDIR)/build
+CONFIG    ?=
+TESTS     ?=
+QEMU_SMP  ?= 2
+QEMU_MEM  ?= 2G
+OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
+
+# The elapsed time on every stage line counts from here (milliseconds).
+ifndef HARNESS_T0
+HARNESS_T0 := $(shell date +%s%3N)
+endif
+export CACHE_DIR BUILD CONFIG TESTS QEMU_SMP QEMU_MEM OUT HARNESS_T0
+export CCACHE_DIR ?= $(CACHE_DIR)/ccache
+
+H := harness
+.NOTPARALLEL:
+.PHONY: all test demo deps base tree export kernel initramfs run \
+	check check-quick selftest-harness clean distclean help
+
+all: test
+
+help:
+	@echo 'make test              build everything, run the suite (all but demo)'
+	@echo 'make test TESTS=kvm:*  run the tests matching the glob(s)'
+	@echo 'make test CONFIG=debug the same on a KASAN/lockdep kernel'
+	@echo 'make demo              run the demo with its console live'
+	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
+	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
+	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
+
+test: deps selftest-harness base tree kernel initramfs
+	@$(H)/run.sh test
+
+demo: TESTS = demo
+demo: deps base tree kernel initramfs
+	@LIVE=1 $(H)/run.sh demo
+
+deps:
+	@$(H)/deps.sh
+
+selftest-harness:
+	@tests/run.sh
+
+base:
+	@$(H)/base.sh
+
+tree: base
+	@$(H)/tree.sh
+
+export:
+	@$(H)/export.sh
+
+kernel: tree
+	@$(H)/kernel.sh
+
+$(BUILD)/guest/init: guest/init.c
+	@mkdir -p $(@D)
+	@aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+initramfs: $(BUILD)/guest/init
+	@$(H)/initramfs.sh
+
+check: deps base
+	@$(H)/check.sh full
+
+check-quick: deps base
+	@$(H)/check.sh quick
+
+clean:
+	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/initramfs* $(BUILD)/guest $(BUILD)/logs
+
+# Also drops build/linux: commit and `make export` first.
+distclean:
+	rm -rf $(BUILD)

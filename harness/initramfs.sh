@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# initramfs.sh: stage the L1 root filesystem in $BUILD/initramfs and pack
+# it, without root, into $BUILD/initramfs.cpio:
+#   /init        guest/init, the test runner
+#   /kvm/...     the kvm selftests
+#   /boot/Image  the kernel itself, for the VMM's L2 guests
+#   /vmm/...     whatever vmm/Makefile installs (when there is one)
+#   /suite.list  the tests selected by $TESTS
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/lib.sh"
+
+stg=$BUILD/initramfs
+out=${OUT:-$BUILD/out}
+rm -rf "$stg"
+mkdir -p "$stg/boot" "$stg/dev" "$stg/proc" "$stg/sys" "$stg/tmp"
+
+DEST=$stg "$here/selftests.sh"
+install -m 0755 "$BUILD/guest/init" "$stg/init"
+cp "$out/arch/arm64/boot/Image" "$stg/boot/Image"
+
+if [ -f vmm/Makefile ]; then
+	stage "build: vmm"
+	vm=(make -C vmm O="$BUILD/vmm" KSRC="$BUILD/linux"
+	    KHDR="$BUILD/headers/include" DESTDIR="$stg")
+	logged vmm "${vm[@]}" all
+	logged vmm-install "${vm[@]}" install
+fi
+
+"$PYTHON" "$here/tap.py" select harness/suite.list "${TESTS:-}" >"$stg/suite.list"
+n=$(wc -l <"$stg/suite.list")
+[ "$n" -gt 0 ] || die "no test in harness/suite.list matches TESTS='${TESTS:-}'"
+
+# The kernel's own gen_init_cpio, built for the host.
+gic=$BUILD/tools/gen_init_cpio
+if [ ! -x "$gic" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$gic" ]; then
+	mkdir -p "$BUILD/tools"
+	cc -O2 -o "$gic" "$BUILD/linux/usr/gen_init_cpio.c"
+fi
+list=$BUILD/initramfs.list
+{
+	(cd "$stg" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
+		f=$stg/$p p=${p#.}
+		if [ -L "$f" ]; then
+			echo "slink $p $(readlink "$f") 0777 0 0"
+		elif [ -d "$f" ]; then
+			echo "dir $p $(stat -c %a "$f") 0 0"
+		else
+			echo "file $p $f $(stat -c %a "$f") 0 0"
+		fi
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+} >"$list"
+"$gic" "$list" >"$BUILD/initramfs.cpio"
+stage "initramfs: $n test(s), $(($(stat -c %s "$BUILD/initramfs.cpio") >> 20)) MiB"

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""The harness's view of the suite and of a run's console log.
+
+  tap.py select SUITE [PATTERNS]   print the selected suite lines
+  tap.py verdict LOG [--expect N]  judge a console log; exit 1 on failure
+
+PATTERNS: globs separated by commas or spaces, matched against the test
+names; empty selects every test but `demo`.
+
+The verdict fails on any `not ok`, a missing or short plan, zero tests,
+every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
+trouble anywhere in the log: WARNING, BUG, Oops, panic, lockdep, KASAN,
+UBSAN, stalls, and a `Call trace:` that no known-benign message explains.
+Its last line is `N passed, N failed, N skipped`.
+"""
+import fnmatch
+import re
+import sys
+
+# ---------------------------------------------------------------- suite
+
+
+def parse_suite(path):
+    """[(name, timeout, line)] for each test line of a suite file."""
+    tests = []
+    with open(path) as f:
+        for raw in f:
+            line = raw.strip()
+            if not line or line.startswith('#'):
+                continue
+            fields = line.split('#', 1)[0].split()
+            if len(fields) < 3 or not fields[1].isdigit():
+                raise SystemExit(f'{path}: bad line: {line}')
+            tests.append((fields[0], int(fields[1]), line))
+    return tests
+
+
+def select(tests, patterns):
+    pats = [p for p in re.split(r'[,\s]+', patterns or '') if p]
+    if not pats:
+        return [t for t in tests if t[0] != 'demo']
+    return [t for t in tests if any(fnmatch.fnmatchcase(t[0], p) for p in pats)]
+
+
+# -------------------------------------------------------------- verdict
+
+TAP = re.compile(r'^(not )?ok (\d+)\b([^#]*)(?:#\s*(\S+)\s*(.*))?$')
+PLAN = re.compile(r'^1\.\.(\d+)')
+# Kernel trouble. Matched on console lines that are not test output.
+SPLATS = [
+    (re.compile(r'BUG: KASAN'), 'KASAN report'),
+    (re.compile(r'UBSAN:'), 'UBSAN report'),
+    (re.compile(r'possible (circular|recursive) locking|inconsistent lock state'
+                r'|INFO: .*lock|DEBUG_LOCKS_WARN_ON'), 'lockdep report'),
+    (re.compile(r'WARNING:'), 'kernel WARNING'),
+    (re.compile(r'BUG:'), 'kernel BUG'),
+    (re.compile(r'Unable to handle kernel|Internal error:|\bOops\b'), 'kernel Oops'),
+    (re.compile(r'Kernel panic'), 'kernel panic'),
+    (re.compile(r'rcu: INFO:|rcu_sched self-detected stall|INFO: task .* blocked'),
+     'stall'),
+    (re.compile(r'Call trace:'), 'call trace'),
+]
+# A `Call trace:` preceded (within a few lines) by one of these is benign.
+BENIGN_TRACES = [
+    re.compile(r'sysrq: Show'),
+]
+HARNESS = re.compile(r'^=== harness: (.*)')
+
+
+class Verdict:
+    def __init__(self):
+        self.plan = None
+        self.results = {}       # number -> (status, name, directive, reason)
+        self.problems = []      # (message, line index)
+        self.test_failed = {}   # number -> reason, for ok tests with splats
+        self.tap_seen = False
+        self.lines = []
+
+
+def judge(lines, expect=None):
+    v = Verdict()
+    v.lines = lines
+    seen_splat_lines = set()
+    for i, line in enumerate(lines):
+        if line.startswith('TAP version'):
+            v.tap_seen = True
+            continue
+        m = PLAN.match(line)
+        if m and v.plan is None:
+            v.plan = int(m[1])
+            continue
+        m = TAP.match(line)
+        if m:
+            num = int(m[2])
+            status = 'fail' if m[1] else 'pass'
+            directive = (m[4] or '').upper()
+            if directive == 'SKIP':
+                status = 'skip'
+            v.results[num] = (status, m[3].strip(), directive, m[5] or '', i)
+            continue
+        if line.startswith('#'):
+            continue            # test output and init's comments
+        if line.startswith('Bail out!'):
+            v.problems.append(('init bailed out: ' + line[9:].strip(), i))
+            continue
+        m = HARNESS.match(line)
+        if m:
+            if 'watchdog' in m[1]:
+                v.problems.append((m[1], i))
+            continue
+        for pat, what in SPLATS:
+            if pat.search(line):
+                if what == 'call trace':
+                    before = lines[max(0, i - 40):i]
+                    if any(b.search(x) for b in BENIGN_TRACES for x in before):
+                        break
+                # Part of a splat already reported? (A panic always counts.)
+                if what != 'kernel panic' and any(
+                        j in seen_splat_lines for j in range(i - 60, i)):
+                    seen_splat_lines.add(i)
+                    break
+                seen_splat_lines.add(i)
+                # Which test was running: the one after the last result.
+                done = [n for n, r in v.results.items() if r[4] < i]
+                running = (max(done) + 1) if done else (1 if v.plan else None)
+                if v.plan is not None and running and running <= v.plan:
+                    v.test_failed.setdefault(running, f'{what} while it ran')
+                    where = f' during test {running}'
+                elif v.plan is None:
+                    where = ' before the tests started'
+                else:
+                    where = ' after the last test'
+                v.problems.append((what + where, i))
+                break
+
+    if not v.tap_seen:
+        v.problems.append(('init never started (no "TAP version" line)', None))
+    elif v.plan is None:
+        v.problems.append(('no test plan (1..N) from init', None))
+    else:
+        if expect is not None and v.plan != expect:
+            v.problems.append((f'plan mismatch: init planned 1..{v.plan}, '
+                               f'the harness selected {expect}', None))
+        missing = [n for n in range(1, v.plan + 1) if n not in v.results]
+        if missing:
+            v.problems.append((f'plan 1..{v.plan} but {len(missing)} result(s) '
+                               f'missing (first: test {missing[0]})', None))
+        if v.plan == 0:
+            v.problems.append(('zero tests', None))
+    return v
+
+
+def counts(v):
+    passed = failed = skipped = 0
+    n = v.plan if v.plan is not None else 0
+    for num in range(1, max([n] + list(v.results)) + 1):
+        r = v.results.get(num)
+        if r is None:
+            failed += 1
+        elif r[0] == 'fail' or num in v.test_failed:
+            failed += 1
+        elif r[0] == 'skip':
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def context(lines, i, before=5, after=30):
+    """The splat around line i: up to its end marker or a blank/TAP line."""
+    lo = max(0, i - before)
+    hi = min(len(lines), i + after)
+    for j in range(i + 1, hi):
+        if '---[ end' in lines[j] or TAP.match(lines[j]):
+            hi = j + 1
+            break
+    return range(lo, hi)
+
+
+def report(v, logpath, out=sys.stdout):
+    passed, failed, skipped = counts(v)
+    ok = not v.problems and failed == 0
+    if v.results and passed == 0 and failed == 0 and skipped > 0:
+        v.problems.append(('every test was skipped (KVM never came up?)', None))
+        ok = False
+    for num in sorted(v.results):
+        status, name, directive, reason, i = v.results[num]
+        if status == 'fail':
+            print(f'FAIL: test {num} {name}: not ok'
+                  + (f' ({directive} {reason})'.rstrip() if directive else ''),
+                  file=out)
+            # Its last lines of output, for a first look.
+            j, tail = i - 1, []
+            while j >= 0 and lines_is_output(v.lines[j]) and len(tail) < 15:
+                tail.insert(0, v.lines[j])
+                j -= 1
+            for t in tail:
+                print('  | ' + t, file=out)
+        elif num in v.test_failed:
+            print(f'FAIL: test {num} {name}: {v.test_failed[num]}', file=out)
+    shown = set()
+    hang = False
+    for msg, i in v.problems:
+        where = f' ({logpath}:{i + 1})' if i is not None else ''
+        print(f'FAIL: {msg}{where}', file=out)
+        if 'watchdog' in msg or 'missing' in msg or 'never started' in msg \
+                or 'no test plan' in msg:
+            hang = True
+        if i is not None and 'watchdog' not in msg:
+            for j in context(v.lines, i):
+                if j not in shown:
+                    shown.add(j)
+                    print(f'  | {v.lines[j]}', file=out)
+    if hang:
+        print('--- last 30 console lines', file=out)
+        tail = [x for x in v.lines if not HARNESS.match(x)][-30:]
+        for t in tail:
+            print('  | ' + t, file=out)
+    if not ok:
+        print(f'full log: {logpath}', file=out)
+    print(f'{passed} passed, {failed} failed, {skipped} skipped', file=out)
+    return ok
+
+
+def lines_is_output(line):
+    return line.startswith('#')
+
+
+def read_log(path):
+    with open(path, 'rb') as f:
+        data = f.read().decode('utf-8', 'replace')
+    return [x.rstrip('\r') for x in data.replace('\r\n', '\n').split('\n')]
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] == 'select':
+        for t in select(parse_suite(argv[2]), ' '.join(argv[3:])):
+            print(t[2])
+        return 0
+    if len(argv) >= 3 and argv[1] == 'verdict':
+        expect = None
+        if len(argv) == 5 and argv[3] == '--expect':
+            expect = int(argv[4])
+        v = judge(read_log(argv[2]), expect)
+        return 0 if report(v, argv[2]) else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Tests of the harness itself (make selftest-harness): the log verdict,
+# the TAP counts, the suite selection, the config check, guest/init run on
+# the host, fetch-base.sh's checksum, apply-series.sh and export.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+h=harness d=tests/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export BUILD=$tmp/build HARNESS_T0=0
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+pass=0 fail=0
+
+# check NAME WANT_RC GREP_PATTERN CMD...: CMD exits WANT_RC (0 or 1 for
+# "non-zero") and its output matches GREP_PATTERN (extended regex).
+check() {
+	local name=$1 want=$2 pat=$3 rc=0
+	shift 3
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && [ "$want" -ne 0 ] && rc=$want
+	if [ "$rc" -eq "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $name (rc=$rc, want $want, pattern '$pat'):"
+		sed 's/^/  | /' "$tmp/out"
+	fi
+}
+last_line() { tail -n 1 "$tmp/out"; }
+verdict() { "$PYTHON" $h/tap.py verdict "$@"; }
+
+# The verdict on sample console logs.
+check clean 0 '^3 passed, 0 failed, 1 skipped$' verdict $d/clean.log --expect 4
+check clean-nested 0 '^3 passed' verdict $d/clean.log
+check expect-mismatch 1 'plan mismatch' verdict $d/clean.log --expect 5
+check warning 1 'FAIL: kernel WARNING during test 2' verdict $d/warning.log
+check warning-counts 1 '^2 passed, 1 failed, 0 skipped$' verdict $d/warning.log
+check warning-lines 1 'WARNING: CPU: 1 PID: 77' verdict $d/warning.log
+check panic 1 'FAIL: kernel panic before the tests started' verdict $d/panic.log
+check panic-lines 1 'Requested init /nonexistent failed' verdict $d/panic.log
+check panic-last-line 1 '^0 passed, 0 failed, 0 skipped$' verdict $d/panic.log
+check short-plan 1 'plan 1..3 but 1 result\(s\) missing' verdict $d/short-plan.log
+check short-plan-counts 1 '^2 passed, 1 failed, 0 skipped$' verdict $d/short-plan.log
+check notok 1 '^0 passed, 2 failed, 0 skipped$' verdict $d/notok.log
+check notok-output 1 'steal_time.c:200' verdict $d/notok.log
+check timeout 1 'TIMEOUT 5 seconds' verdict $d/notok.log
+check allskip 1 'every test was skipped' verdict $d/allskip.log
+check zero 1 'zero tests' verdict $d/zero.log
+check bailout 1 'init bailed out: KVM' verdict $d/bailout.log
+check hang 1 'watchdog: test 2 gave no result' verdict $d/hang.log
+check hang-tail 1 'guest running' verdict $d/hang.log
+check lockdep 1 'lockdep report during test 1' verdict $d/lockdep.log
+check kasan 1 'KASAN report after the last test' verdict $d/kasan.log
+check calltrace 1 'call trace during test 1' verdict $d/calltrace.log
+check no-log 1 'init never started' verdict /dev/null
+
+# Every sample's last line is the counts line.
+for f in $d/*.log; do
+	verdict "$f" >"$tmp/out" 2>&1 || true
+	if last_line | grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); echo "FAIL: last line of the verdict on $f: $(last_line)"
+	fi
+done
+
+# Suite selection.
+cat >"$tmp/suite" <<'EOS'
+kvm:a 10 /kvm/a
+kvm:b 20 /kvm/b -x 1  # SKIP reason
+vmm:c 30 /vmm/vmm
+demo 300 /vmm/vmm --demo
+EOS
+sel() { "$PYTHON" $h/tap.py select "$tmp/suite" "$@" | awk '{print $1}' | xargs; }
+check select-default 0 '^kvm:a kvm:b vmm:c$' sel
+check select-glob 0 '^kvm:a kvm:b$' sel 'kvm:*'
+check select-list 0 '^kvm:a vmm:c$' sel 'kvm:a,vmm:*'
+check select-demo 0 '^demo$' sel demo
+check suite-file 0 'kvm:get-reg-list' "$PYTHON" $h/tap.py select $h/suite.list
+
+# The config check names a dropped symbol.
+printf 'CONFIG_KVM=y\n# CONFIG_FOO is not set\nCONFIG_NR_CPUS=8\n' >"$tmp/frag"
+printf 'CONFIG_NR_CPUS=8\n# CONFIG_KVM is not set\n' >"$tmp/dotconfig"
+check kconfig-dropped 1 'CONFIG_KVM=y .* is CONFIG_KVM=n' \
+	"$PYTHON" $h/kconfig-check.py "$tmp/dotconfig" "$tmp/frag"
+printf 'CONFIG_NR_CPUS=8\nCONFIG_KVM=y\n' >"$tmp/dotconfig"
+check kconfig-ok 0 '' "$PYTHON" $h/kconfig-check.py "$tmp/dotconfig" "$tmp/frag"
+
+# guest/init, built for the host, runs a suite; the verdict counts it.
+if cc -O2 -Wall -o "$tmp/init" guest/init.c 2>"$tmp/cc.log"; then
+	mkdir -p "$tmp/bin"
+	printf '#!/bin/sh\necho "1..1"\necho "ok 1 nested"\necho "# x"\n' >"$tmp/bin/ok"
+	printf '#!/bin/sh\necho boom >&2\nexit 3\n' >"$tmp/bin/fail"
+	printf '#!/bin/sh\necho "no SVE, skipping test"\nexit 4\n' >"$tmp/bin/skip"
+	printf '#!/bin/sh\nsleep 30\n' >"$tmp/bin/hang"
+	printf '#!/bin/sh\necho partial line' >"$tmp/bin/nonl"
+	chmod +x "$tmp"/bin/*
+	cat >"$tmp/isuite" <<EOS
+# comment
+
+t:ok 5 $tmp/bin/ok
+t:fail 5 $tmp/bin/fail
+t:skip 5 $tmp/bin/skip
+t:missing 5 $tmp/bin/nothere
+t:listed 5 $tmp/bin/ok # SKIP too slow here
+t:hang 1 $tmp/bin/hang
+t:nonl 5 $tmp/bin/nonl
+EOS
+	"$tmp/init" "$tmp/isuite" >"$tmp/init.log" 2>&1 || true
+	check init-plan 0 '^1\.\.7$' cat "$tmp/init.log"
+	check init-ok 0 '^ok 1 selftests: t: ok$' cat "$tmp/init.log"
+	check init-nested 0 '^# ok 1 nested$' cat "$tmp/init.log"
+	check init-fail 0 '^not ok 2 selftests: t: fail$' cat "$tmp/init.log"
+	check init-stderr 0 '^# boom$' cat "$tmp/init.log"
+	check init-skip 0 '^ok 3 selftests: t: skip # SKIP no SVE, skipping test$' cat "$tmp/init.log"
+	check init-missing 0 '^ok 4 selftests: t: missing # SKIP not built$' cat "$tmp/init.log"
+	check init-listed 0 '^ok 5 selftests: t: listed # SKIP too slow here$' cat "$tmp/init.log"
+	check init-timeout 0 '^not ok 6 selftests: t: hang # TIMEOUT 1 seconds$' cat "$tmp/init.log"
+	check init-nonl 0 '^# partial line$' cat "$tmp/init.log"
+	check init-verdict 1 '^2 passed, 2 failed, 3 skipped$' verdict "$tmp/init.log" --expect 7
+else
+	fail=$((fail + 1)); echo "FAIL: guest/init.c does not build for the host:"; cat "$tmp/cc.log"
+fi
+
+# fetch-base.sh rejects a corrupt tarball, naming it.
+echo "not a kernel" >"$tmp/bad.tar.xz"
+check fetch-corrupt 1 "checksum mismatch for $tmp/bad.tar.xz" \
+	env BASE_TARBALL="$tmp/bad.tar.xz" $h/fetch-base.sh "$tmp/cache"
+
+# apply-series.sh and export.sh on a tiny repository.
+g=(git -c user.name=T -c user.email=t@t -c init.defaultBranch=main)
+r=$tmp/repo
+"${g[@]}" init -q "$r"
+printf 'one\ntwo\nthree\n' >"$r/a.c"
+"${g[@]}" -C "$r" add a.c && "${g[@]}" -C "$r" commit -qm base && git -C "$r" tag base
+sed -i 's/two/TWO/' "$r/a.c"
+"${g[@]}" -C "$r" commit -qam "a: shout two" -m "Because." -m "Signed-off-by: T <t@t>"
+echo four >>"$r/a.c"
+"${g[@]}" -C "$r" commit -qam "a: add four" -m "Signed-off-by: T <t@t>"
+p=$tmp/patches
+mkdir -p "$p"
+echo "hand-written cover letter" >"$p/0000-cover-letter.patch"
+check export 0 'export: 2 patch' $h/export.sh "$r" "$p"
+check export-series 0 '^0001-a-shout-two.patch$' cat "$p/series"
+cp -r "$p" "$tmp/patches.1"
+$h/export.sh "$r" "$p" >/dev/null 2>&1
+check export-stable 0 '' diff -r "$tmp/patches.1" "$p"
+check export-cover 0 'hand-written' cat "$p/0000-cover-letter.patch"
+check export-zero-commit 0 '^From 0{40} ' cat "$p/0001-a-shout-two.patch"
+git -C "$r" checkout -q base
+check apply-good 0 '^2$' env GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@t $h/apply-series.sh "$r" "$p"
+git -C "$r" checkout -q base
+sed -i 's/^-two$/-zwei/' "$p/0001-a-shout-two.patch"
+check apply-bad 1 'patch 0001-a-shout-two.patch does not apply' $h/apply-series.sh "$r" "$p"
+check apply-bad-file 1 'failed file\(s\): a.c' $h/apply-series.sh "$r" "$p"
+check apply-aborted 1 'No such file' ls "$r/.git/rebase-apply"
+printf 'missing.patch\n' >"$p/series"
+check apply-missing 1 'names missing.patch' $h/apply-series.sh "$r" "$p"
+
+echo "harness self-tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
