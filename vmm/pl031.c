@@ -34,7 +34,7 @@
 #define RTC_PERIPH_ID	0xfe0
 #define RTC_CELL_ID	0xff0
 
-#define RTC_BIT_AI	(1 << 0)	/* alarm interrupt */
+#define RTC_BIT_AI	BIT(0)	/* alarm interrupt */
 
 #define PL031_PERIPH_ID	0x00041031
 #define AMBA_CELL_ID	0xb105f00d
@@ -42,7 +42,7 @@
 struct pl031 {
 	struct mmio_dev	dev;
 	int		tfd;		/* timerfd on CLOCK_REALTIME */
-	int64_t		offset;		/* counter - host seconds */
+	s64		offset;		/* counter - host seconds */
 	u32		mr, lr, imsc, ris;
 	bool		armed;
 	int		irq_level;
@@ -50,9 +50,22 @@ struct pl031 {
 
 static struct pl031 rtc;
 
+/*
+ * Not time(): glibc may implement it with CLOCK_REALTIME_COARSE, which lags
+ * by up to a tick (more on a tickless idle CPU) and would make the counter
+ * read one less than the match value right after the timer fired.
+ */
+static s64 host_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
 static u32 counter(struct pl031 *r)
 {
-	return (u32)(time(NULL) + r->offset);
+	return (u32)(host_seconds() + r->offset);
 }
 
 /* Called with the device lock held. */
@@ -74,11 +87,11 @@ static void update_irq(struct pl031 *r)
 static void arm_timer(struct pl031 *r)
 {
 	struct itimerspec its = { 0 };
-	int32_t ahead = (int32_t)(r->mr - counter(r));
+	s32 ahead = (s32)(r->mr - counter(r));
 
 	r->armed = ahead > 0;
 	if (r->armed)
-		its.it_value.tv_sec = (time_t)((int64_t)r->mr - r->offset);
+		its.it_value.tv_sec = (time_t)((s64)r->mr - r->offset);
 	if (timerfd_settime(r->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
 		vmm_err("pl031: timerfd_settime: %s", strerror(errno));
 }
@@ -127,11 +140,11 @@ static void pl031_write(struct mmio_dev *dev, u64 off, u64 val, u32 len)
 		arm_timer(r);
 		now = counter(r);
 		vmm_log("pl031: alarm set for RTC %u (now %u, in %d s)",
-			r->mr, now, (int32_t)(r->mr - now));
+			r->mr, now, (s32)(r->mr - now));
 		break;
 	case RTC_LR:
 		r->lr = val;
-		r->offset = (int64_t)(u32)val - time(NULL);
+		r->offset = (s64)(u32)val - host_seconds();
 		arm_timer(r);
 		break;
 	case RTC_IMSC:
@@ -151,7 +164,7 @@ static void pl031_write(struct mmio_dev *dev, u64 off, u64 val, u32 len)
 static void *pl031_timer_thread(void *arg)
 {
 	struct pl031 *r = arg;
-	uint64_t expirations;
+	u64 expirations;
 
 	pthread_setname_np(pthread_self(), "pl031-timer");
 	for (;;) {
@@ -163,8 +176,12 @@ static void *pl031_timer_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&r->dev.lock);
-		/* The guest may have moved the alarm since the timer fired. */
-		if (r->armed && (int32_t)(counter(r) - r->mr) >= 0) {
+		if (!r->armed) {
+			/* The guest moved the alarm since the timer fired. */
+		} else if ((s32)(counter(r) - r->mr) < 0) {
+			/* Early (the host clock was stepped?): wait again. */
+			arm_timer(r);
+		} else {
 			r->armed = false;
 			r->ris |= RTC_BIT_AI;
 			vmm_log("pl031: alarm due (RTC %u), interrupt %s",
