@@ -32,7 +32,7 @@ struct arm64_image_header {
 };
 
 #define ARM64_IMAGE_MAGIC	0x644d5241	/* "ARM\x64" */
-#define ARM64_IMAGE_FLAG_BE	(1 << 0)
+#define ARM64_IMAGE_FLAG_BE	BIT(0)
 
 static void *read_file(const char *path, u64 *sizep)
 {
@@ -105,8 +105,10 @@ static int check_header(const char *path, const void *buf, u64 size,
 
 	*text_offset = h.text_offset;
 	*image_size = h.image_size;
-	/* booting.rst: image_size 0 means a pre-3.17 kernel, text_offset
-	 * 0x80000 and no size: assume the file and a generous BSS. */
+	/*
+	 * booting.rst: image_size 0 means a pre-3.17 kernel, text_offset
+	 * 0x80000 and no size: assume the file and a generous BSS.
+	 */
 	if (!h.image_size) {
 		*text_offset = 0x80000;
 		*image_size = ALIGN_UP(size, SZ_2M) + SZ_2M;

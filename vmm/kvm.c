@@ -164,6 +164,12 @@ static void __attribute__((constructor)) kick_init(void)
 	sigaction(SIG_KICK, &sa, NULL);
 }
 
+/* Makes the vCPU's thread leave KVM_RUN, if it is in there, with -EINTR. */
+void vcpu_kick(struct vcpu *vcpu)
+{
+	pthread_kill(vcpu->thread, SIG_KICK);
+}
+
 /* Called with vm->lock held. */
 static void park(struct vcpu *vcpu)
 {
@@ -175,6 +181,8 @@ static void park(struct vcpu *vcpu)
 	while (vm->pauser && vm->pauser != vcpu)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	vm->nr_paused--;
+	/* A new pauser may have kicked us again while we were parked. */
+	vcpu->run->immediate_exit = 0;
 }
 
 void vm_pause_others(struct vm *vm, struct vcpu *self)
@@ -191,8 +199,9 @@ void vm_pause_others(struct vm *vm, struct vcpu *self)
 
 		if (v == self)
 			continue;
+		/* For a thread that is just about to enter KVM_RUN */
 		v->run->immediate_exit = 1;
-		pthread_kill(v->thread, SIG_KICK);
+		vcpu_kick(v);
 	}
 	while (vm->nr_paused < vm->nr_vcpus - 1)
 		pthread_cond_wait(&vm->cond, &vm->lock);

@@ -26,11 +26,12 @@ static const char usage_text[] =
 "                          off     don't enable KVM_CAP_ARM_SYSTEM_SUSPEND:\n"
 "                                  the guest sees the call as not supported\n"
 "      --dtb-out FILE    also write the generated device tree to FILE\n"
+"      --test-kick-ms N  test aid: signal suspended vCPUs every N ms\n"
 "  -h, --help            this text\n"
 "exit status: 0 guest powered off, 3 guest reset, 1 error, 2 bad usage,\n"
 "             4 KVM lacks a needed capability, 5 guest crashed\n";
 
-enum { OPT_DTB_OUT = 256 };
+enum { OPT_DTB_OUT = 256, OPT_KICK };
 
 static const struct option options[] = {
 	{ "kernel",	required_argument,	NULL, 'k' },
@@ -40,6 +41,7 @@ static const struct option options[] = {
 	{ "cpus",	required_argument,	NULL, 'c' },
 	{ "suspend",	required_argument,	NULL, 's' },
 	{ "dtb-out",	required_argument,	NULL, OPT_DTB_OUT },
+	{ "test-kick-ms", required_argument,	NULL, OPT_KICK },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -134,6 +136,11 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DTB_OUT:
 			cfg->dtb_out = optarg;
 			break;
+		case OPT_KICK:
+			cfg->kick_ms = strtol(optarg, &end, 0);
+			if (*end || cfg->kick_ms < 1)
+				usage_error("bad --test-kick-ms '%s'", optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -175,7 +182,8 @@ static int setup(struct vm *vm)
 		return VMM_EXIT_ERROR;
 	}
 
-	if (mmio_start_all(vm) || vcpu_start_all(vm))
+	if (mmio_start_all(vm) || vcpu_start_all(vm) ||
+	    suspend_start_kicker(vm))
 		return VMM_EXIT_ERROR;
 	return 0;
 }

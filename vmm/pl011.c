@@ -34,13 +34,13 @@
 #define UART_PERIPH_ID	0xfe0	/* 4 registers, one byte each */
 #define UART_CELL_ID	0xff0
 
-#define FR_RXFE		(1 << 4)
-#define FR_TXFF		(1 << 5)
-#define FR_RXFF		(1 << 6)
-#define FR_TXFE		(1 << 7)
+#define FR_RXFE		BIT(4)
+#define FR_TXFF		BIT(5)
+#define FR_RXFF		BIT(6)
+#define FR_TXFE		BIT(7)
 
-#define INT_RX		(1 << 4)
-#define INT_TX		(1 << 5)
+#define INT_RX		BIT(4)
+#define INT_TX		BIT(5)
 
 #define PL011_PERIPH_ID	0x00041011
 #define AMBA_CELL_ID	0xb105f00d

@@ -22,7 +22,9 @@
  * paused, so that none of them can change state while we look.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/psci.h>
 
@@ -113,10 +115,11 @@ static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
 			    "KVM would not suspend the vCPU");
 		goto out;
 	}
-	vcpu->suspended = true;
 	vcpu->resume_pc = entry;
 	vcpu->resume_ctx = ctx;
+	vcpu->eintr_seen = false;
 	suspended_at = vmm_uptime();
+	__atomic_store_n(&vcpu->suspended, true, __ATOMIC_RELEASE);
 	vmm_log("vcpu%d: SUSPENDED, waiting for a wakeup interrupt", vcpu->id);
 out:
 	vm_resume_others(vm);
@@ -182,8 +185,75 @@ void suspend_handle_wakeup(struct vcpu *vcpu)
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
 		return;
 	}
-	vcpu->suspended = false;
+	__atomic_store_n(&vcpu->suspended, false, __ATOMIC_RELEASE);
 	vmm_log("vcpu%d: resume at entry %#llx x0=%#llx", vcpu->id,
 		(unsigned long long)vcpu->resume_pc,
 		(unsigned long long)vcpu->resume_ctx);
+}
+
+/*
+ * A signal while the vCPU waits in SUSPENDED makes KVM_RUN return -EINTR
+ * and must leave the vCPU SUSPENDED: the caller just calls KVM_RUN again.
+ * Check that, once per suspension, so that the log shows it was exercised.
+ */
+void suspend_handle_eintr(struct vcpu *vcpu)
+{
+	u32 state;
+
+	if (vcpu->eintr_seen)
+		return;
+	vcpu->eintr_seen = true;
+	if (vcpu_get_mp_state(vcpu, &state) < 0) {
+		vmm_err("vcpu%d: KVM_GET_MP_STATE: %s", vcpu->id,
+			strerror(errno));
+		return;
+	}
+	vmm_log("vcpu%d: KVM_RUN -EINTR while suspended, mp_state %s",
+		vcpu->id, mp_state_name(state));
+	if (state != KVM_MP_STATE_SUSPENDED) {
+		vmm_err("vcpu%d: a signal took the vCPU out of SUSPENDED: kernel bug",
+			vcpu->id);
+		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
+	}
+}
+
+/*
+ * Test aid (--test-kick-ms): signal suspended vCPUs every few milliseconds,
+ * the way a VMM's own housekeeping (pausing for a snapshot, a timer signal)
+ * would, to exercise the -EINTR path above with a real guest.
+ */
+static void *kicker_thread(void *arg)
+{
+	struct vm *vm = arg;
+	struct timespec ts = {
+		.tv_sec = vm->cfg.kick_ms / 1000,
+		.tv_nsec = (vm->cfg.kick_ms % 1000) * 1000000L,
+	};
+	int i;
+
+	pthread_setname_np(pthread_self(), "kicker");
+	for (;;) {
+		nanosleep(&ts, NULL);
+		for (i = 0; i < vm->nr_vcpus; i++)
+			if (__atomic_load_n(&vm->vcpus[i].suspended,
+					    __ATOMIC_ACQUIRE))
+				vcpu_kick(&vm->vcpus[i]);
+	}
+	return NULL;
+}
+
+int suspend_start_kicker(struct vm *vm)
+{
+	pthread_t t;
+	int err;
+
+	if (vm->cfg.kick_ms <= 0)
+		return 0;
+	err = pthread_create(&t, NULL, kicker_thread, vm);
+	if (err) {
+		vmm_err("cannot start the kicker thread: %s", strerror(err));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
 }

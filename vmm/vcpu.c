@@ -218,8 +218,12 @@ static void *vcpu_thread(void *arg)
 			 * SUSPENDED vCPU stays SUSPENDED across this (KVM
 			 * keeps the state sticky), so just go round again.
 			 */
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				if (__atomic_load_n(&vcpu->suspended,
+						    __ATOMIC_ACQUIRE))
+					suspend_handle_eintr(vcpu);
 				continue;
+			}
 			vmm_err("vcpu%d: KVM_RUN: %s", vcpu->id,
 				strerror(errno));
 			vm_exit(vm, VMM_EXIT_ERROR);

@@ -19,6 +19,8 @@
 typedef uint8_t u8;
 typedef uint32_t u32;
 typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
 
 /*
  * Board layout, close to QEMU's "virt" so that the numbers look familiar.
@@ -64,6 +66,7 @@ struct vcpu {
 	pthread_t		thread;
 	struct kvm_vcpu_init	init;	/* as first passed to KVM_ARM_VCPU_INIT */
 	bool			suspended; /* parked in KVM_MP_STATE_SUSPENDED */
+	bool			eintr_seen; /* KVM_RUN -EINTR while suspended */
 	u64			resume_pc;
 	u64			resume_ctx;
 };
@@ -94,6 +97,7 @@ struct vm_config {
 	u64			ram_size;
 	int			nr_vcpus;
 	enum suspend_policy	suspend;
+	int			kick_ms;	/* test aid, see suspend.c */
 };
 
 struct vm {
@@ -148,6 +152,7 @@ int kvm_enable_system_suspend(struct vm *vm);
 void vm_pause_others(struct vm *vm, struct vcpu *self);
 void vm_resume_others(struct vm *vm);
 void vm_check_pause(struct vcpu *vcpu);
+void vcpu_kick(struct vcpu *vcpu);
 void vm_exit(struct vm *vm, int status);
 int vm_wait_exit(struct vm *vm);
 
@@ -168,6 +173,8 @@ const char *mp_state_name(u32 state);
 const char *suspend_policy_name(enum suspend_policy p);
 void suspend_handle_call(struct vcpu *vcpu);
 void suspend_handle_wakeup(struct vcpu *vcpu);
+void suspend_handle_eintr(struct vcpu *vcpu);
+int suspend_start_kicker(struct vm *vm);
 
 /* mmio.c */
 int mmio_register(struct vm *vm, struct mmio_dev *dev);
@@ -192,6 +199,7 @@ int pl011_init(struct vm *vm);
 int pl031_init(struct vm *vm);
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		(1U << (n))
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 #define SZ_1M		0x100000ULL
