@@ -186,7 +186,7 @@ static long arm_alarm(int secs)
  * One suspend attempt. @expect_ok: the write of "mem" must succeed (and the
  * system must have been asleep until the alarm), else it must fail.
  */
-static bool cycle(int n, bool expect_ok)
+static bool suspend_cycle(int n, bool expect_ok)
 {
 	long ok0, ok1, fail0, fail1, alarm, rtc0, rtc1;
 	double t0, t1;
@@ -252,7 +252,7 @@ static void run_honour_or_deny(void)
 		finish(false, "no suspend to RAM");
 	}
 	for (i = 1; i <= cycles; i++)
-		if (!cycle(i, expect_ok))
+		if (!suspend_cycle(i, expect_ok))
 			finish(false, "cycle failed");
 
 	finish(true, expect_ok ? "all suspend/resume cycles succeeded"
@@ -268,7 +268,7 @@ static void run_off(const char *mem_sleep)
 	say("no deep in mem_sleep: PSCI SYSTEM_SUSPEND is not available, as expected");
 
 	/* What is left is s2idle: show that suspend still works that way. */
-	if (cycles > 0 && !cycle(1, true))
+	if (cycles > 0 && !suspend_cycle(1, true))
 		finish(false, "s2idle cycle failed");
 	finish(true, "only s2idle offered, and it works");
 }
