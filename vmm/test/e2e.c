@@ -7,8 +7,9 @@
  *
  * Scenarios:
  *   honour        2 vCPUs, Linux guest, 3 suspend/resume cycles, each with
- *                 SUSPEND -> secondary STOPPED -> SUSPENDED -> alarm due ->
- *                 WAKEUP -> resume at entry in the VMM's log
+ *                 SUSPEND -> secondary STOPPED -> SUSPENDED -> (a signal:
+ *                 -EINTR, still SUSPENDED) -> alarm due -> WAKEUP -> resume
+ *                 at entry in the VMM's log
  *   deny          --suspend=deny: the guest's write of "mem" fails, the
  *                 guest carries on and powers off cleanly
  *   off           --suspend=off: no "deep" in mem_sleep, s2idle still works
@@ -404,7 +405,8 @@ static int scenario_honour(int cycles, bool kick, const char *name)
 	require_kvm();
 	if (cycles > 16)
 		cycles = 16;
-	run_linux(&r, "honour", "honour", cycles, kick ? 100 : 0, 160);
+	run_linux(&r, "honour", "honour", cycles, kick ? 100 : 0,
+		  cycles > 1 ? 400 : 250);
 	skip_if_nocap(&r);
 
 	steps[n++] = "suspend policy honour";
@@ -449,7 +451,7 @@ static int scenario_deny(void)
 	bool ok;
 
 	require_kvm();
-	run_linux(&r, "deny", "deny", 1, 0, 100);
+	run_linux(&r, "deny", "deny", 1, 0, 250);
 	skip_if_nocap(&r);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SUSPENDED");
@@ -473,7 +475,7 @@ static int scenario_off(void)
 	bool ok;
 
 	require_kvm();
-	run_linux(&r, "off", "off", 1, 0, 100);
+	run_linux(&r, "off", "off", 1, 0, 250);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SYSTEM_SUSPEND fn=");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
@@ -491,7 +493,7 @@ static void run_bare(struct run *r, const char *image, int cpus)
 	};
 
 	snprintf(ncpus, sizeof(ncpus), "%d", cpus);
-	run_vmm(r, argv, timeout > 0 ? timeout : 45, false);
+	run_vmm(r, argv, timeout > 0 ? timeout : 60, false);
 }
 
 static int scenario_bad_entry(void)
@@ -556,7 +558,7 @@ static bool check_error(char *const argv[], bool no_kvm, int status,
 	struct run r;
 	bool ok;
 
-	run_vmm(&r, argv, 30, no_kvm);
+	run_vmm(&r, argv, 15, no_kvm);
 	ok = expect_status(&r, status, "error") && expect_seq(&r, &msg, 1);
 	free_run(&r);
 	return ok;
