@@ -170,6 +170,10 @@ void suspend_handle_wakeup(struct vcpu *vcpu)
 	vcpu_get_mp_state(vcpu, &state);
 	vmm_log("vcpu%d: WAKEUP after %.3f s (mp_state %s)", vcpu->id,
 		vmm_uptime() - suspended_at, mp_state_name(state));
+	/* Only userspace takes a vCPU out of SUSPENDED. */
+	if (state != KVM_MP_STATE_SUSPENDED)
+		vmm_err("vcpu%d: mp_state %s at WAKEUP, expected SUSPENDED: kernel bug",
+			vcpu->id, mp_state_name(state));
 
 	/*
 	 * Come back the way PSCI says: as from CPU_ON, with the vCPU in its

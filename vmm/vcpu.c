@@ -152,6 +152,14 @@ static bool handle_system_event(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	u32 type = run->system_event.type;
 
+	/* The ABI: these two carry nothing but their type. */
+	if ((type == KVM_SYSTEM_EVENT_SUSPEND ||
+	     type == KVM_SYSTEM_EVENT_WAKEUP) &&
+	    (run->system_event.ndata || run->system_event.flags))
+		vmm_err("vcpu%d: %s exit with ndata %u, flags %#llx: expected 0 (kernel bug)",
+			vcpu->id, event_name(type), run->system_event.ndata,
+			(unsigned long long)run->system_event.flags);
+
 	switch (type) {
 	case KVM_SYSTEM_EVENT_SUSPEND:
 		suspend_handle_call(vcpu);

@@ -302,7 +302,10 @@ static char *path(const char *name)
 	static int next;
 	char *p = bufs[next++ % 8];
 
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	if (snprintf(p, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX) {
+		note("path too long: %s/%s", dir, name);
+		exit(EXIT_FAIL);
+	}
 	return p;
 }
 
@@ -429,6 +432,7 @@ static int scenario_honour(int cycles, bool kick, const char *name)
 
 	ok = expect_seq(&r, steps, n);
 	ok &= expect_absent(&r, "SYSTEM_SUSPEND ->");
+	ok &= expect_absent(&r, "] error: ");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
 	report_boot(&r);
 	report_cycles(&r, cycles);
@@ -455,6 +459,7 @@ static int scenario_deny(void)
 	skip_if_nocap(&r);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SUSPENDED");
+	ok &= expect_absent(&r, "] error: ");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
 	report_boot(&r);
 	free_run(&r);
@@ -478,6 +483,7 @@ static int scenario_off(void)
 	run_linux(&r, "off", "off", 1, 0, 250);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SYSTEM_SUSPEND fn=");
+	ok &= expect_absent(&r, "] error: ");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
 	report_boot(&r);
 	free_run(&r);
@@ -521,6 +527,7 @@ static int scenario_bad_entry(void)
 	skip_if_nocap(&r);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SUSPENDED");
+	ok &= expect_absent(&r, "] error: ");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
 	free_run(&r);
 	return finish(ok, "bad-entry");
@@ -546,6 +553,7 @@ static int scenario_secondary_on(void)
 	skip_if_nocap(&r);
 	ok = expect_seq(&r, steps, ARRAY_SIZE(steps));
 	ok &= expect_absent(&r, "SUSPENDED");
+	ok &= expect_absent(&r, "] error: ");
 	ok &= expect_status(&r, VMM_POWEROFF, "guest powered off");
 	free_run(&r);
 	return finish(ok, "secondary-on");
