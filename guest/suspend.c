@@ -158,11 +158,11 @@ static void setup(void)
 	}
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -189,7 +189,7 @@ static long arm_alarm(int secs)
 static bool suspend_cycle(int n, bool expect_ok)
 {
 	long ok0, ok1, fail0, fail1, alarm, rtc0, rtc1;
-	double t0, t1;
+	double mono0, boot0, mono1, boot1, asleep;
 	int err;
 
 	ok0 = read_long(STATS_SUCCESS);
@@ -203,9 +203,12 @@ static bool suspend_cycle(int n, bool expect_ok)
 	    n, rtc0, alarm, POWER_STATE);
 	tcdrain(STDOUT_FILENO);
 
-	t0 = now();
+	/* CLOCK_MONOTONIC stops while suspended, CLOCK_BOOTTIME doesn't. */
+	mono0 = clock_s(CLOCK_MONOTONIC);
+	boot0 = clock_s(CLOCK_BOOTTIME);
 	err = write_str(POWER_STATE, "mem");
-	t1 = now();
+	mono1 = clock_s(CLOCK_MONOTONIC);
+	boot1 = clock_s(CLOCK_BOOTTIME);
 
 	ok1 = read_long(STATS_SUCCESS);
 	fail1 = read_long(STATS_FAIL);
@@ -228,8 +231,9 @@ static bool suspend_cycle(int n, bool expect_ok)
 		    strerror(err));
 		return false;
 	}
-	say("cycle %d: resumed after %.3f s: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
-	    n, t1 - t0, ok0, ok1, rtc1, alarm);
+	asleep = (boot1 - boot0) - (mono1 - mono0);
+	say("cycle %d: resumed after %.3f s, %.3f s of it asleep: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
+	    n, boot1 - boot0, asleep > 0 ? asleep : 0, ok0, ok1, rtc1, alarm);
 	if (ok1 != ok0 + 1) {
 		say("cycle %d: suspend_stats/success did not go up by one", n);
 		return false;
