@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,6 +113,8 @@ static void setup(void)
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) && errno != EBUSY)
 		out("# init: mount devtmpfs: %s\n", strerror(errno));
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+	mkdir("/dev/pts", 0755);
+	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
 
 	/* kvm_create_max_vcpus wants one fd per vCPU (512) and more. */
 	f = fopen("/proc/sys/fs/nr_open", "r");
@@ -286,6 +289,34 @@ static void reap(pid_t child, int *status, int *exited)
 		}
 }
 
+/*
+ * The child's stdout and stderr: a pty when we have one, so that stdio
+ * line-buffers and a test killed at its timeout has shown how far it got;
+ * a pipe otherwise. fds[0] is ours to read, fds[1] the child's.
+ */
+static int open_output(int fds[2])
+{
+	struct termios tio;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char *name;
+
+	if (m >= 0 && !grantpt(m) && !unlockpt(m) && (name = ptsname(m))) {
+		fds[1] = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fds[1] >= 0) {
+			/* No \n -> \r\n, no echo. */
+			if (!tcgetattr(fds[1], &tio)) {
+				cfmakeraw(&tio);
+				tcsetattr(fds[1], TCSANOW, &tio);
+			}
+			fds[0] = m;
+			return 0;
+		}
+	}
+	if (m >= 0)
+		close(m);
+	return pipe2(fds, O_CLOEXEC);
+}
+
 /* Run one test and print its TAP result line. */
 static void run_test(int num, struct test *t)
 {
@@ -303,8 +334,8 @@ static void run_test(int num, struct test *t)
 		out("ok %d %s # SKIP not built\n", num, d);
 		return;
 	}
-	if (pipe2(fds, O_CLOEXEC))
-		bail_out("pipe failed");
+	if (open_output(fds))
+		bail_out("cannot create a pty or a pipe");
 
 	pid = fork();
 	if (pid < 0)
@@ -312,7 +343,7 @@ static void run_test(int num, struct test *t)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
-		setpgid(0, 0);
+		setsid();
 		dup2(null, 0);
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
@@ -321,7 +352,6 @@ static void run_test(int num, struct test *t)
 		fprintf(stderr, "exec %s: %s\n", t->argv[0], strerror(errno));
 		_exit(127);
 	}
-	setpgid(pid, pid);
 	close(fds[1]);
 
 	/*

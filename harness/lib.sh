@@ -3,13 +3,13 @@
 
 : "${BUILD:=$PWD/build}"
 : "${CACHE_DIR:=$HOME/.cache/psci-suspend}"
-LOGS=$BUILD/logs
+LOGS=${LOGS:-$BUILD/logs}
 mkdir -p "$LOGS"
 
 # Elapsed time since the start of the make invocation (HARNESS_T0 is set
 # once by the Makefile), from bash's own clock: no subprocess per line.
 _now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-: "${HARNESS_T0:=$(_now_ms)}"
+export HARNESS_T0=${HARNESS_T0:-$(_now_ms)}
 
 stage() {
 	local ms=$(($(_now_ms) - HARNESS_T0))

@@ -94,6 +94,7 @@ if cc -O2 -Wall -o "$tmp/init" guest/init.c 2>"$tmp/cc.log"; then
 	printf '#!/bin/sh\necho "no SVE, skipping test"\nexit 4\n' >"$tmp/bin/skip"
 	printf '#!/bin/sh\nsleep 30\n' >"$tmp/bin/hang"
 	printf '#!/bin/sh\necho partial line' >"$tmp/bin/nonl"
+	printf '#!%s\nimport time\nprint("progress")\ntime.sleep(30)\n' "$PYTHON" >"$tmp/bin/buffered"
 	chmod +x "$tmp"/bin/*
 	cat >"$tmp/isuite" <<EOS
 # comment
@@ -105,9 +106,10 @@ t:missing 5 $tmp/bin/nothere
 t:listed 5 $tmp/bin/ok # SKIP too slow here
 t:hang 1 $tmp/bin/hang
 t:nonl 5 $tmp/bin/nonl
+t:buffered 1 $tmp/bin/buffered
 EOS
 	"$tmp/init" "$tmp/isuite" >"$tmp/init.log" 2>&1 || true
-	check init-plan 0 '^1\.\.7$' cat "$tmp/init.log"
+	check init-plan 0 '^1\.\.8$' cat "$tmp/init.log"
 	check init-ok 0 '^ok 1 selftests: t: ok$' cat "$tmp/init.log"
 	check init-nested 0 '^# ok 1 nested$' cat "$tmp/init.log"
 	check init-fail 0 '^not ok 2 selftests: t: fail$' cat "$tmp/init.log"
@@ -117,7 +119,8 @@ EOS
 	check init-listed 0 '^ok 5 selftests: t: listed # SKIP too slow here$' cat "$tmp/init.log"
 	check init-timeout 0 '^not ok 6 selftests: t: hang # TIMEOUT 1 seconds$' cat "$tmp/init.log"
 	check init-nonl 0 '^# partial line$' cat "$tmp/init.log"
-	check init-verdict 1 '^2 passed, 2 failed, 3 skipped$' verdict "$tmp/init.log" --expect 7
+	check init-buffered 0 '^# progress$' cat "$tmp/init.log"
+	check init-verdict 1 '^2 passed, 3 failed, 3 skipped$' verdict "$tmp/init.log" --expect 8
 else
 	fail=$((fail + 1)); echo "FAIL: guest/init.c does not build for the host:"; cat "$tmp/cc.log"
 fi
