@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# check.sh quick|full: the series' own checks, on a clean clone of the
+# base in $BUILD/check/linux (build/linux is left alone):
+#   quick: every patch applies; checkpatch.pl --strict is clean (no ERROR
+#          or WARNING; CHECKs are shown); api.rst gains no docutils error.
+#   full:  also, after each patch in turn: the Image builds with the KVM
+#          fragment and without KVM, and so do the kvm selftests.
+set -euo pipefail
+here=$(realpath "$(dirname "$0")")
+. "$here/lib.sh"
+mode=${1:-quick}
+ck=$BUILD/check
+src=$ck/linux
+pdir=${PATCHES:-$PWD/patches}
+export LOGS=$LOGS/check
+mkdir -p "$LOGS"
+
+stage "check: apply the series on a clean base in $src"
+if [ ! -d "$src/.git" ]; then
+	git clone -q --no-checkout "$CACHE_DIR/linux-5.10.223.git" "$src"
+fi
+git -C "$src" am --abort >/dev/null 2>&1 || true
+git -C "$src" checkout -q -f -B check base
+git -C "$src" clean -q -f -d -x
+n=$("$here/apply-series.sh" "$src" "$pdir")
+stage "check: $n patch(es) apply"
+patches=$(git -C "$src" rev-list --reverse base..HEAD)
+
+bad=0
+for p in $(sed -e 's/#.*//' "$pdir/series" 2>/dev/null); do
+	case $p in *cover-letter*) continue ;; esac
+	log=$LOGS/checkpatch-${p%.patch}.log
+	(cd "$src" && ./scripts/checkpatch.pl --strict --color=never \
+		"$(realpath "$pdir/$p")") >"$log" 2>&1 || true
+	total=$(grep -E '^total: ' "$log" || echo "total: ? errors, ? warnings, ? checks")
+	stage "check: checkpatch $p: ${total#total: }"
+	grep -E '^(ERROR|WARNING|CHECK):' -A3 "$log" | sed 's/^/  /' || true
+	grep -qE '^total: 0 errors, 0 warnings' "$log" || bad=1
+done
+[ "$bad" -eq 0 ] || die "checkpatch: ERRORs or WARNINGs above (logs in $LOGS)"
+
+api=Documentation/virt/kvm/api.rst
+git -C "$src" show "base:$api" >"$ck/api.base.rst"
+stage "check: $api parses"
+"$PYTHON" "$here/rst-check.py" "$ck/api.base.rst" "$src/$api" |
+	sed 's/^/  /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "$api: new docutils warnings or errors"
+
+[ "$mode" = full ] || exit 0
+[ "$n" -gt 0 ] || { stage "check: no patch to build"; exit 0; }
+
+printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' \
+	>"$ck/nokvm.config"
+i=0
+for c in $patches; do
+	i=$((i + 1))
+	git -C "$src" checkout -q "$c"
+	subj=$(git -C "$src" log -1 --format=%s "$c")
+	stage "check: build after patch $i/$n: $subj"
+	for v in kvm nokvm; do
+		out=$ck/out-$v frags=(configs/kvm-host.config)
+		[ "$v" = nokvm ] && frags+=("$ck/nokvm.config")
+		logged kconfig-$v "$here/kconfig.sh" "$src" "$out" "${frags[@]}"
+		logged kernel-$v make -C "$src" O="$out" "${KARCH[@]}" \
+			CC="$CROSS_CC" -j"$JOBS" Image
+	done
+	logged headers make -C "$src" O="$ck/out-kvm" "${KARCH[@]}" \
+		CC="$CROSS_CC" headers_install INSTALL_HDR_PATH="$ck/headers"
+	SRC=$src HDR=$ck/headers KSFT_OUT=$ck/kselftest/kvm DEST=$ck/stage \
+		logged selftests-build "$here/selftests.sh"
+done
+git -C "$src" checkout -q check
+stage "check: all $n patch(es) build, with and without KVM, with the kvm selftests"
