@@ -25,7 +25,11 @@ for n in "${needs[@]}"; do
 	*) command -v "$what" >/dev/null ;;
 	esac || missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	. "$(dirname "$0")/lib.sh"
+	stage "deps: all present"
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "error: missing packages; run:" >&2

@@ -5,7 +5,8 @@
   tap.py verdict LOG [--expect N]  judge a console log; exit 1 on failure
 
 PATTERNS: globs separated by commas or spaces, matched against the test
-names; empty selects every test but `demo`.
+names; empty selects every test but `demo`, and reports the ones marked
+`# SLOW reason` as skipped.
 
 The verdict fails on any `not ok`, a missing or short plan, zero tests,
 every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
@@ -35,11 +36,26 @@ def parse_suite(path):
     return tests
 
 
+SLOW = re.compile(r'#\s*SLOW\b\s*(.*)$')
+
+
 def select(tests, patterns):
+    """The tests PATTERNS names. By default: all but `demo`, and the ones
+    marked `# SLOW reason` are kept in the plan as skipped."""
     pats = [p for p in re.split(r'[,\s]+', patterns or '') if p]
-    if not pats:
-        return [t for t in tests if t[0] != 'demo']
-    return [t for t in tests if any(fnmatch.fnmatchcase(t[0], p) for p in pats)]
+    if pats:
+        return [t for t in tests
+                if any(fnmatch.fnmatchcase(t[0], p) for p in pats)]
+    out = []
+    for name, timeout, line in tests:
+        if name == 'demo':
+            continue
+        m = SLOW.search(line)
+        if m:
+            line = (line[:m.start()].rstrip() +
+                    f'  # SKIP slow: {m[1]} (TESTS={name} runs it)')
+        out.append((name, timeout, line))
+    return out
 
 
 # -------------------------------------------------------------- verdict

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 h=harness d=tests/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+t0=${HARNESS_T0:-}
 export BUILD=$tmp/build HARNESS_T0=0
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 pass=0 fail=0
@@ -69,11 +70,16 @@ cat >"$tmp/suite" <<'EOS'
 kvm:a 10 /kvm/a
 kvm:b 20 /kvm/b -x 1  # SKIP reason
 vmm:c 30 /vmm/vmm
+kvm:s 99 /kvm/s -m 2 # SLOW takes ages
 demo 300 /vmm/vmm --demo
 EOS
 sel() { "$PYTHON" $h/tap.py select "$tmp/suite" "$@" | awk '{print $1}' | xargs; }
-check select-default 0 '^kvm:a kvm:b vmm:c$' sel
-check select-glob 0 '^kvm:a kvm:b$' sel 'kvm:*'
+check select-default 0 '^kvm:a kvm:b vmm:c kvm:s$' sel
+check select-slow 0 'kvm:s 99 /kvm/s -m 2  # SKIP slow: takes ages \(TESTS=kvm:s runs it\)' \
+	"$PYTHON" $h/tap.py select "$tmp/suite"
+check select-slow-named 0 '^kvm:s 99 /kvm/s -m 2 # SLOW takes ages$' \
+	"$PYTHON" $h/tap.py select "$tmp/suite" kvm:s
+check select-glob 0 '^kvm:a kvm:b kvm:s$' sel 'kvm:*'
 check select-list 0 '^kvm:a vmm:c$' sel 'kvm:a,vmm:*'
 check select-demo 0 '^demo$' sel demo
 check suite-file 0 'kvm:get-reg-list' "$PYTHON" $h/tap.py select $h/suite.list
@@ -160,5 +166,7 @@ check apply-aborted 1 'No such file' ls "$r/.git/rebase-apply"
 printf 'missing.patch\n' >"$p/series"
 check apply-missing 1 'names missing.patch' $h/apply-series.sh "$r" "$p"
 
-echo "harness self-tests: $pass passed, $fail failed"
+HARNESS_T0=$t0
+. harness/lib.sh
+stage "harness: self-tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
