@@ -18,7 +18,7 @@ for p in $series; do
 		echo "error: patch $p does not apply" >&2
 		files=$(sed -nE 's/^error: (patch failed: )?([^:]+):.*/\2/p' <<<"$out" | sort -u)
 		[ -n "$files" ] && echo "  failed file(s): $(echo $files)" >&2
-		sed 's/^/  | /' <<<"$out" >&2
+		grep -E "^error:" <<<"$out" | sed "s/^/  | /" >&2 || true
 		git -C "$repo" am --abort || true
 		exit 1
 	fi

@@ -33,7 +33,8 @@ for p in $(sed -e 's/#.*//' "$pdir/series" 2>/dev/null); do
 	(cd "$src" && ./scripts/checkpatch.pl --strict --color=never \
 		"$(realpath "$pdir/$p")") >"$log" 2>&1 || true
 	total=$(grep -E '^total: ' "$log" || echo "total: ? errors, ? warnings, ? checks")
-	stage "check: checkpatch $p: ${total#total: }"
+	total=${total#total: }
+	stage "check: checkpatch $p: ${total%, * lines checked}"
 	grep -E '^(ERROR|WARNING|CHECK):' -A3 "$log" | sed 's/^/  /' || true
 	grep -qE '^total: 0 errors, 0 warnings' "$log" || bad=1
 done

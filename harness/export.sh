@@ -8,7 +8,7 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
 tree=${1:-$BUILD/linux}
-pdir=${2:-$PWD/patches}
+pdir=${2:-${PATCHES:-$PWD/patches}}
 base=${BASE_REF:-base}
 
 [ -d "$tree/.git" ] || die "no work tree at $tree (make tree)"

@@ -11,6 +11,16 @@ shift 2
 
 gen=$out.kconfig	# scratch O= dir, kept: its conf binary is reused
 mkdir -p "$gen" "$out"
+
+# Nothing to do when the fragments are the same and no Kconfig file
+# changed since the last time.
+stamp=$gen/stamp
+want=$(cat "$@" | sha256sum | cut -d' ' -f1)
+if [ -f "$out/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
+   [ -z "$(find "$src" -name 'Kconfig*' -newer "$stamp" -print -quit)" ]; then
+	exec "$PYTHON" "$here/kconfig-check.py" "$out/.config" "$@"
+fi
+rm -f "$stamp"
 km=(make -C "$src" O="$gen" "${KARCH[@]}" CC="$CROSS_CC")
 logged kconfig "${km[@]}" allnoconfig
 logged kconfig-merge "$src/scripts/kconfig/merge_config.sh" -m -O "$gen" \
@@ -20,3 +30,4 @@ logged kconfig-olddef "${km[@]}" olddefconfig
 if ! cmp -s "$gen/.config" "$out/.config"; then
 	cp "$gen/.config" "$out/.config"
 fi
+echo "$want" >"$stamp"
