@@ -34,7 +34,7 @@ help:
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
 
-test: deps selftest-harness base tree kernel initramfs
+test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
 	@$(H)/run.sh test
 
 demo: TESTS = demo
@@ -46,6 +46,11 @@ deps:
 
 selftest-harness:
 	@tests/run.sh
+
+# make test re-runs the harness's own tests when the harness changed.
+$(BUILD)/selftest-harness.ok: $(wildcard harness/* tests/* tests/data/*) guest/init.c
+	@tests/run.sh
+	@mkdir -p $(@D) && touch $@
 
 base:
 	@$(H)/base.sh

@@ -17,5 +17,13 @@ stage "config: allnoconfig + ${frags[*]}"
 km=(make -C "$src" O="$out" "${KARCH[@]}" CC="$CROSS_CC" -j"$JOBS")
 stage "build: Image"
 logged kernel "${km[@]}" Image
+# headers_install costs seconds even when nothing changed: skip it unless
+# a uapi header is newer than the last install.
+hs=$BUILD/headers/.installed
+if [ -f "$hs" ] && [ -z "$(find "$src/include/uapi" "$src/arch/arm64/include/uapi" \
+	-newer "$hs" -print -quit)" ]; then
+	exit 0
+fi
 stage "build: uapi headers"
 logged headers "${km[@]}" headers_install INSTALL_HDR_PATH="$BUILD/headers"
+touch "$hs"
