@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The psci_fuzz guest: position-independent AArch64 code, copied to
+ * FZ_ENTRY and run at EL1 with the MMU off and interrupts masked. The host
+ * drives it through the mailbox described in fuzz_guest.h.
+ *
+ * Registers kept across the loop (an HVC only clobbers x0-x3):
+ *   x9  vCPU index (MPIDR_EL1.Aff0)   x10 mailbox   x11 doorbell
+ *   x12 next doorbell word            x13 operation  x14 repetitions
+ */
+#include "fuzz_guest.h"
+
+#define ICC_PMR_EL1	S3_0_C4_C6_0
+#define ICC_IGRPEN1_EL1	S3_0_C12_C12_7
+
+	.section .rodata.fz_guest, "a"
+	.balign	4096
+	.globl	fz_guest_start
+fz_guest_start:
+	mrs	x9, mpidr_el1
+	and	x9, x9, #0xff
+	adr	x10, fz_guest_start
+	add	x10, x10, #FZ_MBOX_OFF
+	add	x10, x10, x9, lsl #FZ_MBOX_SHIFT
+	mov	x11, #FZ_DOORBELL
+	add	x11, x11, x9, lsl #3
+
+	str	x0, [x10, #MB_ENTRY_X0]
+	ldr	x12, [x10, #MB_ENTRIES]
+	add	x12, x12, #1
+	str	x12, [x10, #MB_ENTRIES]
+	adr	x12, vectors
+	msr	vbar_el1, x12
+	isb
+	mov	x12, #FZ_DB_ENTRY
+
+loop:
+	str	x12, [x11]		/* exit to the host: report x12 */
+	ldr	x12, [x10, #MB_SEQ]
+	ldr	x13, [x10, #MB_OP]
+	cmp	x13, #FZ_OP_HVC
+	b.eq	op_hvc
+	cmp	x13, #FZ_OP_SMC
+	b.eq	op_smc
+	cmp	x13, #FZ_OP_GIC
+	b.eq	op_gic
+	cmp	x13, #FZ_OP_TIMER_ON
+	b.eq	op_timer_on
+	cmp	x13, #FZ_OP_TIMER_OFF
+	b.eq	op_timer_off
+	cmp	x13, #FZ_OP_WFI
+	b.eq	op_wfi
+	b	loop
+
+op_hvc:
+	ldr	x14, [x10, #MB_COUNT]
+1:	ldp	x0, x1, [x10, #MB_A0]
+	ldp	x2, x3, [x10, #MB_A2]
+	hvc	#0
+	subs	x14, x14, #1
+	b.gt	1b
+	b	results
+
+op_smc:
+	ldp	x0, x1, [x10, #MB_A0]
+	ldp	x2, x3, [x10, #MB_A2]
+	smc	#0
+results:
+	stp	x0, x1, [x10, #MB_R0]
+	stp	x2, x3, [x10, #MB_R2]
+	b	loop
+
+/*
+ * Enough of a GICv3 driver for KVM to see an interrupt as pending for this
+ * vCPU: the distributor on with affinity routing, SPI 40 + n routed to this
+ * vCPU (Aff0 n) and enabled, PPI 20 enabled in this vCPU's redistributor,
+ * and a priority mask that lets everything through. The interrupts stay
+ * masked in PSTATE: the guest never takes them, KVM only has to notice.
+ */
+op_gic:
+	mov	x15, #FZ_GICD
+	mov	w16, #0x13		/* GICD_CTLR: ARE, EnableGrp1, EnableGrp0 */
+	str	w16, [x15]
+	add	x16, x9, #FZ_SPI_BASE	/* INTID */
+	add	x17, x15, #0x6000	/* GICD_IROUTER<n> */
+	str	x9, [x17, x16, lsl #3]
+	lsr	x17, x16, #5		/* GICD_ISENABLER<n / 32> */
+	add	x17, x15, x17, lsl #2
+	and	x16, x16, #31
+	mov	w0, #1
+	lsl	w0, w0, w16
+	str	w0, [x17, #0x100]
+	mov	x15, #FZ_GICR		/* this vCPU's SGI frame */
+	add	x15, x15, x9, lsl #17
+	add	x15, x15, #0x10000
+	mov	w0, #(1 << FZ_PPI)
+	str	w0, [x15, #0x100]	/* GICR_ISENABLER0 */
+	mov	x0, #0xff
+	msr	ICC_PMR_EL1, x0
+	mov	x0, #1
+	msr	ICC_IGRPEN1_EL1, x0
+	isb
+	b	loop
+
+op_timer_on:
+	msr	cntv_cval_el0, xzr
+	mov	x0, #1
+	msr	cntv_ctl_el0, x0
+	isb
+	b	loop
+
+op_timer_off:
+	msr	cntv_ctl_el0, xzr
+	isb
+	b	loop
+
+op_wfi:
+	wfi
+	b	loop
+
+/*
+ * Any exception (none is expected) is recorded in the mailbox and
+ * reported; the loop then carries on.
+ */
+exception:
+	mrs	x0, esr_el1
+	str	x0, [x10, #MB_EXC_ESR]
+	mrs	x0, elr_el1
+	str	x0, [x10, #MB_EXC_ELR]
+	ldr	x0, [x10, #MB_EXC_N]
+	add	x0, x0, #1
+	str	x0, [x10, #MB_EXC_N]
+	mov	x12, #FZ_DB_EXC
+	orr	x12, x12, x15
+	b	loop
+
+	.macro	vector n
+	.balign	0x80
+	mov	x15, #\n
+	b	exception
+	.endm
+
+	.balign	0x800
+vectors:
+	.irp	n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	vector	\n
+	.endr
+
+	.globl	fz_guest_end
+fz_guest_end:

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few raw KVM/arm64 ioctls that psci_fuzz and bench/psci_bench need,
+ * as small inline wrappers. They return what the ioctl returns (-1 and
+ * errno on failure) and never exit: deciding whether a failure is one the
+ * ABI allows is the caller's business.
+ */
+#ifndef PSCI_KVM_ARM_H
+#define PSCI_KVM_ARM_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+#include <linux/psci.h>
+
+/* Headers older than the series still let the tools build (and skip). */
+#ifndef KVM_CAP_ARM_SYSTEM_SUSPEND
+#define KVM_CAP_ARM_SYSTEM_SUSPEND	216
+#endif
+#ifndef KVM_SYSTEM_EVENT_WAKEUP
+#define KVM_SYSTEM_EVENT_WAKEUP		4
+#endif
+#ifndef KVM_SYSTEM_EVENT_SUSPEND
+#define KVM_SYSTEM_EVENT_SUSPEND	5
+#endif
+#ifndef KVM_MP_STATE_SUSPENDED
+#define KVM_MP_STATE_SUSPENDED		10
+#endif
+
+#define KA_CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+			 KVM_REG_ARM_CORE_REG(r))
+#define KA_REG_X(n)	KA_CORE_REG(regs.regs[n])
+#define KA_REG_PC	KA_CORE_REG(regs.pc)
+
+/* GICv3 redistributors: an RD and an SGI frame of 64 KiB each per vCPU. */
+#define KA_GICR_STRIDE	0x20000UL
+
+static inline int ka_open(void)
+{
+	return open("/dev/kvm", O_RDWR | O_CLOEXEC);
+}
+
+static inline int ka_check_cap(int fd, long cap)
+{
+	return ioctl(fd, KVM_CHECK_EXTENSION, cap);
+}
+
+static inline int ka_enable_cap(int vm, uint32_t cap, uint32_t flags)
+{
+	struct kvm_enable_cap c = { .cap = cap, .flags = flags };
+
+	return ioctl(vm, KVM_ENABLE_CAP, &c);
+}
+
+static inline int ka_set_mem(int vm, uint32_t slot, uint64_t gpa, void *hva,
+			     uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+static inline int ka_get_reg(int vcpu, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)val };
+
+	return ioctl(vcpu, KVM_GET_ONE_REG, &r);
+}
+
+static inline int ka_set_reg(int vcpu, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)&val };
+
+	return ioctl(vcpu, KVM_SET_ONE_REG, &r);
+}
+
+static inline int ka_get_mp(int vcpu, uint32_t *state)
+{
+	struct kvm_mp_state mp;
+	int r = ioctl(vcpu, KVM_GET_MP_STATE, &mp);
+
+	if (!r)
+		*state = mp.mp_state;
+	return r;
+}
+
+static inline int ka_set_mp(int vcpu, uint32_t state)
+{
+	struct kvm_mp_state mp = { .mp_state = state };
+
+	return ioctl(vcpu, KVM_SET_MP_STATE, &mp);
+}
+
+/* KVM_ARM_VCPU_INIT with the host's preferred target and a feature mask. */
+static inline int ka_vcpu_init(int vm, int vcpu, uint32_t features)
+{
+	struct kvm_vcpu_init init;
+
+	memset(&init, 0, sizeof(init));
+	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init))
+		return -1;
+	init.features[0] = features;
+	return ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
+}
+
+/* A vCPU fd and its kvm_run mapping; NULL on failure. */
+static inline struct kvm_run *ka_vcpu_create(int kvm, int vm, int id, int *fd)
+{
+	int sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	void *run;
+
+	*fd = ioctl(vm, KVM_CREATE_VCPU, id);
+	if (*fd < 0 || sz <= 0)
+		return NULL;
+	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	return run == MAP_FAILED ? NULL : run;
+}
+
+static inline int ka_irq_line(int vm, uint32_t type, uint32_t vcpu,
+			      uint32_t num, int level)
+{
+	struct kvm_irq_level l = {
+		.irq = type << KVM_ARM_IRQ_TYPE_SHIFT |
+		       (vcpu & KVM_ARM_IRQ_VCPU_MASK) << KVM_ARM_IRQ_VCPU_SHIFT |
+		       num,
+		.level = level,
+	};
+
+	return ioctl(vm, KVM_IRQ_LINE, &l);
+}
+
+static inline int ka_dev_attr(int dev, uint32_t group, uint64_t attr, void *val)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = (uint64_t)(uintptr_t)val,
+	};
+
+	return ioctl(dev, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/*
+ * An in-kernel GICv3 with nr_irqs interrupts; returns the device fd. Call
+ * before creating the vCPUs, and ka_vgic_init() after creating them all.
+ */
+static inline int ka_vgic_create(int vm, uint64_t dist, uint64_t redist,
+				 uint32_t nr_irqs)
+{
+	struct kvm_create_device d = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+
+	if (ioctl(vm, KVM_CREATE_DEVICE, &d))
+		return -1;
+	if (ka_dev_attr(d.fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) ||
+	    ka_dev_attr(d.fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) ||
+	    ka_dev_attr(d.fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs)) {
+		int e = errno;
+
+		close(d.fd);
+		errno = e;
+		return -1;
+	}
+	return d.fd;
+}
+
+static inline int ka_vgic_init(int dev)
+{
+	return ka_dev_attr(dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			   KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+#endif /* PSCI_KVM_ARM_H */
