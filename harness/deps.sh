@@ -25,8 +25,8 @@ for n in "${needs[@]}"; do
 	*) command -v "$what" >/dev/null ;;
 	esac || missing+=("$pkg")
 done
+. "$(dirname "$0")/lib.sh"
 if [ ${#missing[@]} -eq 0 ]; then
-	. "$(dirname "$0")/lib.sh"
 	stage "deps: all present"
 	exit 0
 fi
@@ -36,10 +36,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "  sudo apt-get install -y ${missing[*]}" >&2
 	exit 1
 fi
-echo "deps: installing ${missing[*]}"
+stage "deps: apt-get install ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-log=${BUILD:-build}/logs/apt.log
-mkdir -p "$(dirname "$log")"
+log=$LOGS/apt.log
 if ! { apt-get update && apt-get install -y --no-install-recommends \
 	"${missing[@]}"; } >"$log" 2>&1; then
 	tail -n 20 "$log" >&2

@@ -27,10 +27,12 @@ logged() {
 	local log=$LOGS/$1.log
 	shift
 	if ! "$@" >"$log" 2>&1; then
-		echo "error: '$*' failed; last lines of $log:" >&2
-		grep -E 'error|Error|ERROR|\*\*\*' "$log" | tail -n 20 >&2 || true
-		echo "--- tail of $log" >&2
-		tail -n 30 "$log" >&2
+		echo "error: '$*' failed (full log: $log)" >&2
+		if grep -qE 'error|ERROR|\*\*\*' "$log"; then
+			grep -E 'error|ERROR|\*\*\*' "$log" | tail -n 20 | sed 's/^/  | /' >&2
+		else
+			tail -n 30 "$log" | sed 's/^/  | /' >&2
+		fi
 		return 1
 	fi
 }
