@@ -72,8 +72,9 @@ results:
 
 /*
  * Enough of a GICv3 driver for KVM to see an interrupt as pending for this
- * vCPU: the distributor on with affinity routing, SPI 40 + n routed to this
- * vCPU (Aff0 n) and enabled, PPI 20 enabled in this vCPU's redistributor,
+ * vCPU: the distributor on with affinity routing, SPI 40 + n level-sensitive
+ * (so that lowering the line ends it), routed to this vCPU (Aff0 n) and
+ * enabled, PPI 20 enabled in this vCPU's redistributor,
  * and a priority mask that lets everything through. The interrupts stay
  * masked in PSTATE: the guest never takes them, KVM only has to notice.
  */
@@ -81,6 +82,8 @@ op_gic:
 	mov	x15, #FZ_GICD
 	mov	w16, #0x13		/* GICD_CTLR: ARE, EnableGrp1, EnableGrp0 */
 	str	w16, [x15]
+	/* GICD_ICFGR: SPIs 32-47 level-sensitive (KVM resets them to edge) */
+	str	wzr, [x15, #0xc08]
 	add	x16, x9, #FZ_SPI_BASE	/* INTID */
 	add	x17, x15, #0x6000	/* GICD_IROUTER<n> */
 	str	x9, [x17, x16, lsl #3]

@@ -1950,7 +1950,9 @@ static void *watchdog_thread(void *arg)
 				struct vcpu *v = &s->v[j];
 				uint64_t start = atomic_load(&v->run_start);
 
-				if (!atomic_load(&v->in_run) || now - start < KICK_AFTER_NS)
+				now = now_ns();
+				if (!atomic_load(&v->in_run) || now < start ||
+				    now - start < KICK_AFTER_NS)
 					continue;
 				if (now - start > limit) {
 					tls_vcpu = v;
