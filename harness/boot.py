@@ -33,7 +33,7 @@ def main(argv):
     cmd = argv[argv.index('--') + 1:]
     live = os.environ.get('LIVE') == '1'
     timeouts = [t[1] for t in tap.parse_suite(suite)]
-    boot_limit = int(os.environ.get('BOOT_TIMEOUT', '120'))
+    boot_limit = float(os.environ.get('BOOT_TIMEOUT', '120'))
     total = boot_limit + sum(t + GRACE for t in timeouts) + 30
 
     start = time.monotonic()
