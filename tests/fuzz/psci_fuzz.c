@@ -110,6 +110,7 @@ extern const char fz_guest_start[], fz_guest_end[];
 	x(W_SLOW, "wakeups later than 100 ms after the raise")		\
 	x(W_SPIN, "NOTE suspended waits that burnt >50% CPU")		\
 	x(RESUMED, "resumed at the entry point")			\
+	x(TGT_SUSP, "CPU_ON/AFFINITY_INFO of a SUSPENDED sibling")	\
 	x(R_KICK, "race: signal") x(R_SETMP, "race: SET_MP_STATE")	\
 	x(R_BADMP, "race: SET_MP_STATE invalid")			\
 	x(R_GETMP, "race: GET_MP_STATE") x(R_IRQ, "race: IRQ_LINE")	\
@@ -145,6 +146,8 @@ struct op {
 	int susp_exits;			/* SUSPEND exits seen for this op */
 	uint64_t susp_x0;		/* what x0 was left as after the last */
 	bool sysev;			/* SHUTDOWN/RESET exit seen */
+	int tgt;			/* CPU_ON/AFFINITY_INFO target vCPU, or -1 */
+	uint32_t tgt_epoch, tgt_disturb;
 };
 
 struct slot;
@@ -172,6 +175,7 @@ struct vcpu {
 	 */
 	pthread_mutex_t st_lock;
 	_Atomic int maybe_susp;
+	_Atomic uint32_t susp_epoch;	/* odd while in an honoured suspend */
 	_Atomic uint32_t disturb, irq_disturb;
 
 	/* the vCPU thread's own */
@@ -180,6 +184,7 @@ struct vcpu {
 	bool on_blob, gic_ready;
 	uint32_t gic_disturb;
 	uint64_t eintr_streak, last_door;
+	uint32_t run_disturb;		/* disturb when KVM_RUN was entered */
 
 	/* an honoured suspend */
 	bool our_susp;
@@ -232,6 +237,7 @@ static struct {
 	_Atomic uint64_t vm_count;
 	_Atomic uint64_t racer_busy[MAX_RACERS];
 	const char *_Atomic racer_what[MAX_RACERS];
+	struct vcpu *_Atomic racer_vcpu[MAX_RACERS];
 	uint64_t max_wake_ns;
 } g;
 
@@ -336,6 +342,75 @@ static void dump_vcpu(struct vcpu *v)
 	}
 }
 
+/* What every thread of ours is doing, as far as /proc tells without kallsyms. */
+static void dump_threads(void)
+{
+	char path[96], comm[32], stat[512], sc[256], *p;
+	FILE *f;
+
+	printf("psci_fuzz: threads (name, state, /proc syscall):\n");
+	for (int tid = getpid(); tid < getpid() + 4096; tid++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		stat[fread(stat, 1, sizeof(stat) - 1, f)] = 0;
+		fclose(f);
+		p = strrchr(stat, ')');
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+		comm[0] = sc[0] = 0;
+		if ((f = fopen(path, "r"))) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = 0;
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+		if ((f = fopen(path, "r"))) {
+			if (!fgets(sc, sizeof(sc), f))
+				sc[0] = 0;
+			fclose(f);
+		}
+		comm[strcspn(comm, "\n")] = 0;
+		sc[strcspn(sc, "\n")] = 0;
+		printf("  %6d %-12s %c  %s\n", tid, comm, p && p[1] ? p[2] : '?', sc);
+	}
+}
+
+static void dump_vms(void)
+{
+	uint64_t now = now_ns();
+
+	for (int i = 0; i < g.nslots; i++) {
+		struct slot *s = &g.slot[i];
+
+		if (!atomic_load(&s->live))
+			continue;
+		printf("psci_fuzz: slot %d: VM #%" PRIu64 "%s%s, %d vCPUs, parked %d\n", i,
+		       s->vm_no, atomic_load(&s->dying) ? " dying" : "",
+		       atomic_load(&s->hold) ? " held" : "", s->nvcpus, s->parked);
+		for (int j = 0; j < s->nvcpus; j++) {
+			struct vcpu *v = &s->v[j];
+			uint64_t st0 = atomic_load(&v->run_start);
+
+			printf("  vCPU %d: %s%s for %.1f s, %s, maybe_susp %d, disturb %u\n", j,
+			       atomic_load(&v->done) ? "done " : "",
+			       atomic_load(&v->in_run) ? "in KVM_RUN" : "out of KVM_RUN",
+			       now > st0 ? (now - st0) / 1e9 : 0.0,
+			       v->our_susp ? "honoured suspend" : "no suspend",
+			       atomic_load(&v->maybe_susp), atomic_load(&v->disturb));
+		}
+	}
+	for (int i = 0; i < g.nracers; i++) {
+		uint64_t b = atomic_load(&g.racer_busy[i]);
+		struct vcpu *v = atomic_load(&g.racer_vcpu[i]);
+
+		if (b)
+			printf("psci_fuzz: racer %d: %s for %.1f s, on VM #%" PRIu64 " vCPU %d\n", i,
+			       atomic_load(&g.racer_what[i]), now > b ? (now - b) / 1e9 : 0.0,
+			       v ? v->s->vm_no : 0, v ? v->idx : -1);
+	}
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -354,6 +429,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.seed, g.seconds);
 	if (tls_vcpu)
 		dump_vcpu(tls_vcpu);
+	dump_vms();
+	dump_threads();
 	printf("psci_fuzz: counters so far:\n");
 	print_stats();
 	printf("psci_fuzz: FAIL\n");
@@ -799,6 +876,36 @@ static void mb_write_op(struct vcpu *v, struct op *op)
 	mb[MB_SEQ / 8] = op->seq;
 }
 
+/*
+ * For CPU_ON and AFFINITY_INFO aimed at exactly one sibling, remember
+ * whether that sibling sat in an honoured suspend when the call was made:
+ * if it still does, untouched, when the answer comes, the answer must be
+ * ALREADY_ON / ON (SUSPENDED is not OFF).
+ */
+static void note_target(struct vcpu *v, struct op *op)
+{
+	struct slot *s = v->s;
+	uint32_t fn = op->a[0];
+	uint64_t t;
+
+	op->tgt = -1;
+	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI_0_2_FN_AFFINITY_INFO)
+		t = (uint32_t)op->a[1];
+	else if (fn == PSCI_0_2_FN64_CPU_ON || fn == PSCI_0_2_FN64_AFFINITY_INFO)
+		t = op->a[1];
+	else
+		return;
+	if ((fn & 0x1f) == 4 && (fn == PSCI_0_2_FN_AFFINITY_INFO ?
+				  (uint32_t)op->a[2] : op->a[2]) != 0)
+		return;		/* AFFINITY_INFO above level 0: a group */
+	t &= MPIDR_HWID;
+	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
+		return;
+	op->tgt = t;
+	op->tgt_epoch = atomic_load(&s->v[t].susp_epoch);
+	op->tgt_disturb = atomic_load(&s->v[t].disturb);
+}
+
 static void next_op(struct vcpu *v)
 {
 	struct slot *s = v->s;
@@ -831,6 +938,7 @@ static void next_op(struct vcpu *v)
 	switch (op->kind) {
 	case FZ_OP_HVC:
 		pick_call(v, op);
+		note_target(v, op);
 		atomic_fetch_add(&st[op->cls], 1);
 		trace(v, "op %" PRIu64 ": hvc x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " n=%" PRIu64,
 		      op->seq, op->a[0], op->a[1], op->a[2], op->count);
@@ -917,6 +1025,20 @@ static void check_results(struct vcpu *v)
 	      (!r[1] && !r[2] && !r[3]),
 	      "call %#" PRIx64 " returned x1-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", want 0",
 	      op->a[0], r[1], r[2], r[3]);
+	if (op->tgt >= 0 && (op->tgt_epoch & 1) && s->psci != PSCI_V01) {
+		struct vcpu *t = &s->v[op->tgt];
+
+		if (atomic_load(&t->susp_epoch) == op->tgt_epoch &&
+		    atomic_load(&t->disturb) == op->tgt_disturb) {
+			bool on = (fn & 0x1f) == 3;
+
+			CHECK((int64_t)r[0] == (on ? PSCI_RET_ALREADY_ON : 0),
+			      "%s of vCPU %d, SUSPENDED all along: x0=%#" PRIx64 ", want %s",
+			      on ? "CPU_ON" : "AFFINITY_INFO", op->tgt, r[0],
+			      on ? "ALREADY_ON" : "ON (0)");
+			ST(TGT_SUSP);
+		}
+	}
 	CHECK(psci_oracle(v, op, r[0], want, sizeof(want)),
 	      "call %#" PRIx64 " (x1=%#" PRIx64 " x2=%#" PRIx64 ") on PSCI %s, cap %s at issue/%s now: x0=%#" PRIx64 ", want %s",
 	      op->a[0], op->a[1], op->a[2], psci_name(s->psci),
@@ -961,6 +1083,7 @@ static void abandon_suspend(struct vcpu *v, const char *why)
 	if (!v->our_susp)
 		return;
 	trace(v, "honoured suspend abandoned: %s", why);
+	atomic_fetch_add(&v->susp_epoch, 1);
 	ST(W_ABANDON);
 	atomic_store(&v->wake_pending, 0);
 	v->our_susp = false;
@@ -984,6 +1107,7 @@ static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
 	pthread_mutex_lock(&v->st_lock);
 	set_mp_locked(v, KVM_MP_STATE_SUSPENDED);
 	v->susp_disturb = atomic_load(&v->disturb);
+	atomic_fetch_add(&v->susp_epoch, 1);
 	pthread_mutex_unlock(&v->st_lock);
 
 	v->our_susp = true;
@@ -1032,6 +1156,13 @@ static void handle_suspend(struct vcpu *v)
 	for (int i = 0; i < 4; i++)
 		x[i] = get_reg(v, KA_REG_X(i));
 	fn = x[0];
+	if (atomic_load(&v->disturb) != v->run_disturb) {
+		/* a racer's KVM_ARM_VCPU_INIT may have got there first */
+		trace(v, "SUSPEND exit, registers changed by a racer: x0=%#" PRIx64, x[0]);
+		op->susp_exits++;
+		op->susp_x0 = x[0];
+		return;
+	}
 	CHECK(is_susp(fn), "SUSPEND exit for function ID %#" PRIx64, x[0]);
 	if (fn == PSCI_1_0_FN_SYSTEM_SUSPEND)
 		CHECK(!(x[1] >> 32) && !(x[2] >> 32) && !(x[3] >> 32),
@@ -1137,6 +1268,7 @@ static void resume(struct vcpu *v)
 		wake_line(v, src, 0);
 
 	pthread_mutex_lock(&v->st_lock);
+	atomic_fetch_add(&v->susp_epoch, 1);
 	reinit_locked(v, v->susp_entry, v->susp_ctx);
 	set_mp_locked(v, KVM_MP_STATE_RUNNABLE);
 	atomic_store(&v->maybe_susp, 0);
@@ -1303,6 +1435,12 @@ static void *vcpu_thread(void *arg)
 
 	tls_vcpu = v;
 	v->last_door = now_ns();
+	{
+		char name[16];
+
+		snprintf(name, sizeof(name), "vcpu%d.%d", s->id, v->idx);
+		pthread_setname_np(pthread_self(), name);
+	}
 	while (!atomic_load(&s->dying) && !atomic_load(&g.stop)) {
 		uint64_t t0, c0;
 		int r, e;
@@ -1312,6 +1450,7 @@ static void *vcpu_thread(void *arg)
 		if (atomic_load(&s->dying) || atomic_load(&g.stop))
 			break;
 
+		v->run_disturb = atomic_load(&v->disturb);
 		t0 = now_ns();
 		c0 = thread_cpu_ns();
 		atomic_store(&v->run_start, t0);
@@ -1598,6 +1737,8 @@ struct racer {
 
 static void busy(struct racer *rc, const char *what)
 {
+	if (what)
+		atomic_store(&g.racer_vcpu[rc->id], tls_vcpu);
 	atomic_store(&g.racer_what[rc->id], what);
 	atomic_store(&g.racer_busy[rc->id], what ? now_ns() : 0);
 }
@@ -1775,10 +1916,13 @@ static void race_irq(struct racer *rc, struct slot *s, struct vcpu *v)
 		want = EINVAL;
 		break;
 	}
+	/* st_lock: a quiesced check may rely on this vCPU's lines */
+	pthread_mutex_lock(&v->st_lock);
 	atomic_fetch_add(&v->irq_disturb, 1);
 	busy(rc, "KVM_IRQ_LINE");
 	ret = ka_irq_line(s->vm, type, cpu, num, level);
 	busy(rc, NULL);
+	pthread_mutex_unlock(&v->st_lock);
 	if (want)
 		CHECK(ret && errno == want,
 		      "KVM_IRQ_LINE(type %d, vcpu %u, irq %u, level %d) on a VM %s a vGIC: %s, want %s",
@@ -1796,6 +1940,12 @@ static void race_one(struct racer *rc, struct slot *s)
 	struct vcpu *v = &s->v[rnd_below(r, s->nvcpus)];
 	unsigned int x = rnd_below(r, 100);
 	uint32_t mp;
+
+	tls_vcpu = v;		/* for the report, if a check fails */
+
+	/* Out of KVM_RUN now: the ioctl below races the thread going back in. */
+	if (chance(r, 50) && !atomic_load(&v->done))
+		pthread_kill(v->thr, SIGUSR1);
 
 	if (x < 30) {
 		if (!atomic_load(&v->done))
@@ -1875,7 +2025,10 @@ static void race_one(struct racer *rc, struct slot *s)
 static void *racer_thread(void *arg)
 {
 	struct racer *rc = arg;
+	char name[16];
 
+	snprintf(name, sizeof(name), "racer%d", rc->id);
+	pthread_setname_np(pthread_self(), name);
 	while (!atomic_load(&g.stop)) {
 		struct slot *s = &g.slot[rnd_below(&rc->rng, g.nslots)];
 
@@ -1896,6 +2049,7 @@ static void *racer_thread(void *arg)
 static void *waker_thread(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "waker");
 	while (!atomic_load(&g.stop)) {
 		for (int i = 0; i < g.nslots; i++) {
 			struct slot *s = &g.slot[i];
@@ -1938,6 +2092,7 @@ static void *watchdog_thread(void *arg)
 	uint64_t limit = g.wedge * 1000000000ULL;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "watchdog");
 	while (!atomic_load(&g.stop)) {
 		uint64_t now = now_ns();
 
@@ -1966,12 +2121,24 @@ static void *watchdog_thread(void *arg)
 			}
 			pthread_rwlock_unlock(&s->lock);
 		}
-		for (int i = 0; i < g.nracers; i++) {
-			uint64_t b = atomic_load(&g.racer_busy[i]);
+		now = now_ns();
+		{
+			int worst = -1;
+			uint64_t wb = 0;
 
-			if (b && now > b && now - b > limit)
-				fail("wedged: racer %d stuck in %s for %.1f s", i,
-				     atomic_load(&g.racer_what[i]), (now - b) / 1e9);
+			for (int i = 0; i < g.nracers; i++) {
+				uint64_t b = atomic_load(&g.racer_busy[i]);
+
+				if (b && now > b && now - b > limit && (worst < 0 || b < wb)) {
+					worst = i;
+					wb = b;
+				}
+			}
+			if (worst >= 0) {
+				tls_vcpu = atomic_load(&g.racer_vcpu[worst]);
+				fail("wedged: racer %d stuck in %s for %.1f s", worst,
+				     atomic_load(&g.racer_what[worst]), (now - wb) / 1e9);
+			}
 		}
 		sleep_ns(100000000);
 	}
