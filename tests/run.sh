@@ -166,6 +166,37 @@ check apply-aborted 1 'No such file' ls "$r/.git/rebase-apply"
 printf 'missing.patch\n' >"$p/series"
 check apply-missing 1 'names missing.patch' $h/apply-series.sh "$r" "$p"
 
+# tree.sh on a tiny base: applies, keeps the tree while patches/ is
+# unchanged, re-applies when it changes, and never over uncommitted or
+# unexported work.
+c=$tmp/cache
+git clone -q --bare "$r" "$c/linux-5.10.223.git"
+git -C "$c/linux-5.10.223.git" tag -f base base >/dev/null
+git -C "$r" checkout -q main
+rm -rf "$p" && mkdir "$p"
+$h/export.sh "$r" "$p" >/dev/null 2>&1
+tr() { env CACHE_DIR="$c" BUILD="$tmp/tb" PATCHES="$p" GIT_COMMITTER_NAME=T \
+	GIT_COMMITTER_EMAIL=t@t "$@" $h/tree.sh; }
+tl=$tmp/tb/linux
+check tree-apply 0 'base \+ 2 patch' tr
+check tree-unchanged 0 'series unchanged' tr
+check tree-content 0 '^four$' tail -n 1 "$tl/a.c"
+echo "# comment" >>"$p/series"
+check tree-reapply 0 'base \+ 2 patch' tr
+echo dirty >>"$tl/a.c"
+echo "# again" >>"$p/series"
+check tree-dirty 1 'uncommitted changes' tr
+git -C "$tl" -c user.name=T -c user.email=t@t commit -qam wip
+check tree-unexported 1 'never exported' tr
+check export-guard 1 'changed since' env BUILD="$tmp/tb" $h/export.sh "$tl" "$p"
+check tree-force 0 'base \+ 2 patch' tr FORCE=1
+check tree-previous 0 'wip' git -C "$tl" log -1 --format=%s previous
+echo five >>"$tl/a.c"
+git -C "$tl" -c user.name=T -c user.email=t@t commit -qam "a: add five"
+check export-tree 0 'export: 3 patch' env BUILD="$tmp/tb" $h/export.sh "$tl" "$p"
+check tree-after-export 0 'series unchanged' tr
+check export-series3 0 '^0003-a-add-five.patch$' cat "$p/series"
+
 HARNESS_T0=$t0
 . harness/lib.sh
 stage "harness: self-tests: $pass passed, $fail failed"
