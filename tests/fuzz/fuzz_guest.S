@@ -151,3 +151,57 @@ vectors:
 
 	.globl	fz_guest_end
 fz_guest_end:
+
+/*
+ * The same guest for AArch32 vCPUs (KVM_ARM_VCPU_EL1_32BIT), HVC only:
+ * any other operation is acknowledged without being performed. A32 code,
+ * given as words so that the AArch64 toolchain alone builds it; the
+ * encodings assume the mailbox layout of fuzz_guest.h (checked by
+ * psci_fuzz.c at build time). Results are stored as 64-bit values with a
+ * zero upper word, and the doorbell is a 32-bit store: 0x80000000 on
+ * entry, else the low word of SEQ.
+ */
+	.balign	4096
+	.globl	fz_guest32_start
+fz_guest32_start:
+	.word	0xee109fb0	/* mrc	p15, 0, r9, c0, c0, 5	@ MPIDR */
+	.word	0xe20990ff	/* and	r9, r9, #0xff */
+	.word	0xe24fa010	/* adr	r10, fz_guest32_start */
+	.word	0xe28aa901	/* add	r10, r10, #FZ_MBOX_OFF */
+	.word	0xe08aa409	/* add	r10, r10, r9, lsl #FZ_MBOX_SHIFT */
+	.word	0xe3a0b201	/* mov	r11, #FZ_DOORBELL */
+	.word	0xe08bb189	/* add	r11, r11, r9, lsl #3 */
+	.word	0xe3a04000	/* mov	r4, #0 */
+	.word	0xe58a0050	/* str	r0, [r10, #MB_ENTRY_X0] */
+	.word	0xe58a4054	/* str	r4, [r10, #MB_ENTRY_X0 + 4] */
+	.word	0xe59ac058	/* ldr	r12, [r10, #MB_ENTRIES] */
+	.word	0xe28cc001	/* add	r12, r12, #1 */
+	.word	0xe58ac058	/* str	r12, [r10, #MB_ENTRIES] */
+	.word	0xe3a0c102	/* mov	r12, #0x80000000 */
+				/* loop: */
+	.word	0xe58bc000	/* str	r12, [r11]		@ exit to the host */
+	.word	0xe59ac008	/* ldr	r12, [r10, #MB_SEQ] */
+	.word	0xe59a4000	/* ldr	r4, [r10, #MB_OP] */
+	.word	0xe3540001	/* cmp	r4, #FZ_OP_HVC */
+	.word	0x1afffffa	/* bne	loop */
+	.word	0xe59a5078	/* ldr	r5, [r10, #MB_COUNT] */
+				/* 1: */
+	.word	0xe59a0010	/* ldr	r0, [r10, #MB_A0] */
+	.word	0xe59a1018	/* ldr	r1, [r10, #MB_A0 + 8] */
+	.word	0xe59a2020	/* ldr	r2, [r10, #MB_A2] */
+	.word	0xe59a3028	/* ldr	r3, [r10, #MB_A2 + 8] */
+	.word	0xe1400070	/* hvc	#0 */
+	.word	0xe2555001	/* subs	r5, r5, #1 */
+	.word	0xcafffff8	/* bgt	1b */
+	.word	0xe3a04000	/* mov	r4, #0 */
+	.word	0xe58a0030	/* str	r0, [r10, #MB_R0] */
+	.word	0xe58a4034	/* str	r4, [r10, #MB_R0 + 4] */
+	.word	0xe58a1038	/* str	r1, [r10, #MB_R0 + 8] */
+	.word	0xe58a403c	/* str	r4, [r10, #MB_R0 + 12] */
+	.word	0xe58a2040	/* str	r2, [r10, #MB_R2] */
+	.word	0xe58a4044	/* str	r4, [r10, #MB_R2 + 4] */
+	.word	0xe58a3048	/* str	r3, [r10, #MB_R2 + 8] */
+	.word	0xe58a404c	/* str	r4, [r10, #MB_R2 + 12] */
+	.word	0xeaffffe8	/* b	loop */
+	.globl	fz_guest32_end
+fz_guest32_end:

@@ -72,6 +72,15 @@
 #define NS		((uint64_t)(int64_t)PSCI_RET_NOT_SUPPORTED)
 
 extern const char fz_guest_start[], fz_guest_end[];
+extern const char fz_guest32_start[], fz_guest32_end[];
+
+/* The A32 guest is hand-encoded against this layout. */
+_Static_assert(FZ_MBOX_OFF == 0x4000 && FZ_MBOX_SHIFT == 8 &&
+	       FZ_DOORBELL == 0x10000000 && MB_SEQ == 8 && MB_A0 == 0x10 &&
+	       MB_A2 == 0x20 && MB_R0 == 0x30 && MB_R2 == 0x40 &&
+	       MB_ENTRY_X0 == 0x50 && MB_ENTRIES == 0x58 && MB_COUNT == 0x78 &&
+	       FZ_OP_HVC == 1, "fuzz_guest.S: re-encode the A32 guest");
+#define FZ_DB_ENTRY32	0x80000000U
 
 /* ------------------------------------------------------------------ */
 /* Statistics */
@@ -81,6 +90,7 @@ extern const char fz_guest_start[], fz_guest_end[];
 	x(VM_VGIC, "  with a vGICv3") x(VM_V10, "  PSCI 1.0")		\
 	x(VM_V02, "  PSCI 0.2") x(VM_V01, "  PSCI 0.1")			\
 	x(VM_CAP0, "  cap at creation") x(VM_CAPL, "  cap later")	\
+	x(VM_A32, "  AArch32 vCPUs")					\
 	x(CAP_LATE, "  cap enabled mid-run")				\
 	x(RUNS, "KVM_RUN calls") x(EINTR, "  -EINTR")			\
 	x(ENOSYS, "  -ENOSYS (garbage guest)")				\
@@ -214,6 +224,7 @@ struct slot {
 	int nvcpus;
 	uint32_t psci;
 	bool vgic, nisv, junk_random, cap_later;
+	bool a32;			/* AArch32 vCPUs (KVM_ARM_VCPU_EL1_32BIT) */
 	_Atomic int cap;		/* 0 off, 1 being enabled, 2 on */
 	_Atomic int sysevent, tainted, garbage;
 	_Atomic uint64_t born, die_at, progress, sysevent_at;
@@ -228,8 +239,8 @@ struct slot {
 
 static struct {
 	uint64_t seed;
-	int seconds, nslots, nracers, wedge;
-	bool verbose, cap_less, force_cap_less;
+	int seconds, nslots, nracers, wedge, a32_pct;
+	bool verbose, cap_less, force_cap_less, has_a32;
 	int kvm;
 	uint64_t t0, deadline;
 	_Atomic int stop, failing;
@@ -329,8 +340,8 @@ static void dump_vcpu(struct vcpu *v)
 	unsigned int n = atomic_load(&v->tr_n);
 	unsigned int i = n > TRACE_LEN ? n - TRACE_LEN : 0;
 
-	printf("psci_fuzz: VM #%" PRIu64 " (%d vCPUs, PSCI %s, %s, cap %s%s%s), vCPU %d, last events:\n",
-	       s->vm_no, s->nvcpus, psci_name(s->psci),
+	printf("psci_fuzz: VM #%" PRIu64 " (%d %svCPUs, PSCI %s, %s, cap %s%s%s), vCPU %d, last events:\n",
+	       s->vm_no, s->nvcpus, s->a32 ? "AArch32 " : "", psci_name(s->psci),
 	       s->vgic ? "vGICv3" : "userspace irqchip",
 	       s->cap == 2 ? "on" : s->cap ? "being enabled" : "off",
 	       s->cap_later ? " (later)" : "",
@@ -593,6 +604,13 @@ static bool is_smc32_psci(uint32_t fn)
 	return (fn & 0xffffffe0) == PSCI_0_2_FN_BASE;
 }
 
+/* The SMC64 IDs KVM refuses to AArch32 vCPUs. */
+static bool is_fn64_only_a64(uint32_t fn)
+{
+	return fn == PSCI_0_2_FN64_CPU_SUSPEND || fn == PSCI_0_2_FN64_CPU_ON ||
+	       fn == PSCI_0_2_FN64_AFFINITY_INFO || fn == PSCI_1_0_FN64_SYSTEM_SUSPEND;
+}
+
 static uint64_t pick_entry(uint64_t *r)
 {
 	switch (rnd_below(r, 20)) {
@@ -751,6 +769,11 @@ static void pick_call(struct vcpu *v, struct op *op)
 	    cls != ST_C_CPU_OFF && chance(r, 4))
 		op->count = 2 + rnd_below(r, 31);
 
+	/* An AArch32 guest has 32-bit registers. */
+	if (s->a32)
+		for (int i = 0; i < 4; i++)
+			op->a[i] = (uint32_t)op->a[i];
+
 	/* A CPU_ON may send a sibling anywhere. */
 	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI01_FN(2))
 		note_entry(s, (uint32_t)op->a[2]);
@@ -770,9 +793,15 @@ static bool psci_oracle(struct vcpu *v, const struct op *op, uint64_t r0,
 	bool smc32 = is_smc32_psci(fn) || (fn >= PSCI01_FN(0) && fn <= PSCI01_FN(3));
 	uint64_t a1 = smc32 ? (uint32_t)op->a[1] : op->a[1];
 	uint64_t a2 = smc32 ? (uint32_t)op->a[2] : op->a[2];
-	int64_t x = r0;
+	int64_t x;
 
 #define WANT(cond, ...) do { snprintf(want, len, __VA_ARGS__); return (cond); } while (0)
+
+	if (s->a32)		/* an AArch32 r0 is 32 bits */
+		r0 = (uint64_t)(int64_t)(int32_t)r0;
+	x = r0;
+	if (s->a32 && ver != PSCI_V01 && is_fn64_only_a64(fn))
+		WANT(r0 == NS, "NOT_SUPPORTED (an SMC64 ID from AArch32)");
 
 	if (fn >= PSCI01_FN(0) && fn <= PSCI01_FN(3)) {
 		if (ver != PSCI_V01)
@@ -836,6 +865,8 @@ static bool psci_oracle(struct vcpu *v, const struct op *op, uint64_t r0,
 
 		if (ver != PSCI_V10)
 			WANT(r0 == NS, "NOT_SUPPORTED (PSCI_FEATURES under 0.2)");
+		if (s->a32 && is_fn64_only_a64(f))
+			WANT(r0 == NS, "NOT_SUPPORTED (%#x from AArch32)", f);
 		for (unsigned int i = 0; i < sizeof(psci_known) / 4; i++)
 			known |= psci_known[i] == f;
 		if (known)
@@ -889,6 +920,8 @@ static void note_target(struct vcpu *v, struct op *op)
 	uint64_t t;
 
 	op->tgt = -1;
+	if (s->a32 && is_fn64_only_a64(fn))
+		return;
 	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI_0_2_FN_AFFINITY_INFO)
 		t = (uint32_t)op->a[1];
 	else if (fn == PSCI_0_2_FN64_CPU_ON || fn == PSCI_0_2_FN64_AFFINITY_INFO)
@@ -918,7 +951,9 @@ static void next_op(struct vcpu *v)
 	op->cap_at_issue = atomic_load(&s->cap);
 	op->disturb = atomic_load(&v->disturb);
 
-	if (s->vgic && !v->gic_ready && chance(r, 70))
+	if (s->a32)
+		op->kind = x < 95 ? FZ_OP_HVC : FZ_OP_NOP;
+	else if (s->vgic && !v->gic_ready && chance(r, 70))
 		op->kind = FZ_OP_GIC;
 	else if (x < 88)
 		op->kind = FZ_OP_HVC;
@@ -970,6 +1005,8 @@ static void next_op(struct vcpu *v)
 	mb_write_op(v, op);
 }
 
+static uint32_t disturb_now(struct vcpu *v);
+
 static void check_results(struct vcpu *v)
 {
 	struct slot *s = v->s;
@@ -982,7 +1019,12 @@ static void check_results(struct vcpu *v)
 
 	trace(v, "done %" PRIu64 ": x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " x3=%#" PRIx64,
 	      op->seq, r[0], r[1], r[2], r[3]);
-	if (op->kind == FZ_OP_GIC && atomic_load(&v->disturb) == op->disturb) {
+	/* A racer's VCPU_INIT or SET_MP_STATE during the op: not judged. */
+	if (disturb_now(v) != op->disturb) {
+		trace(v, "op %" PRIu64 " disturbed by a racer", op->seq);
+		return;
+	}
+	if (op->kind == FZ_OP_GIC) {
 		v->gic_ready = true;
 		v->gic_disturb = op->disturb;
 	}
@@ -1011,7 +1053,9 @@ static void check_results(struct vcpu *v)
 		 * the function ID if it left x0 alone, and its own
 		 * arguments (narrowed for SMC32).
 		 */
-		CHECK(r[0] == op->susp_x0 || r[0] == op->a[0],
+		uint64_t m = s->a32 ? 0xffffffffULL : ~0ULL;
+
+		CHECK((r[0] & m) == (op->susp_x0 & m) || (r[0] & m) == (op->a[0] & m),
 		      "SYSTEM_SUSPEND returned x0=%#" PRIx64 " to the guest, userspace left %#" PRIx64,
 		      r[0], op->susp_x0);
 		CHECK(r[1] == x1 && r[2] == x2 && r[3] == x3,
@@ -1029,10 +1073,12 @@ static void check_results(struct vcpu *v)
 		struct vcpu *t = &s->v[op->tgt];
 
 		if (atomic_load(&t->susp_epoch) == op->tgt_epoch &&
-		    atomic_load(&t->disturb) == op->tgt_disturb) {
+		    disturb_now(t) == op->tgt_disturb) {
 			bool on = (fn & 0x1f) == 3;
 
-			CHECK((int64_t)r[0] == (on ? PSCI_RET_ALREADY_ON : 0),
+			int64_t x0 = s->a32 ? (int32_t)r[0] : (int64_t)r[0];
+
+			CHECK(x0 == (on ? PSCI_RET_ALREADY_ON : 0),
 			      "%s of vCPU %d, SUSPENDED all along: x0=%#" PRIx64 ", want %s",
 			      on ? "CPU_ON" : "AFFINITY_INFO", op->tgt, r[0],
 			      on ? "ALREADY_ON" : "ON (0)");
@@ -1087,6 +1133,22 @@ static void abandon_suspend(struct vcpu *v, const char *why)
 	ST(W_ABANDON);
 	atomic_store(&v->wake_pending, 0);
 	v->our_susp = false;
+}
+
+/*
+ * Racers bump disturb before and after their changes to a vCPU, both under
+ * its st_lock. Reading it under the lock as well means a change that has
+ * taken effect is always seen, even if it started before the snapshot the
+ * value is compared with.
+ */
+static uint32_t disturb_now(struct vcpu *v)
+{
+	uint32_t d;
+
+	pthread_mutex_lock(&v->st_lock);
+	d = atomic_load(&v->disturb);
+	pthread_mutex_unlock(&v->st_lock);
+	return d;
 }
 
 /* Still ours to judge: nobody else touched this suspended vCPU. */
@@ -1145,7 +1207,7 @@ static void handle_suspend(struct vcpu *v)
 	uint64_t x[4];
 	uint32_t fn;
 	int cap = atomic_load(&s->cap);
-	bool blob_call;
+	bool blob_call, disturbed;
 
 	ST(X_SUSP);
 	CHECK(!g.cap_less, "SUSPEND exit on a kernel without KVM_CAP_ARM_SYSTEM_SUSPEND");
@@ -1153,10 +1215,13 @@ static void handle_suspend(struct vcpu *v)
 	      v->run->system_event.ndata);
 	CHECK(cap > 0, "SUSPEND exit while the capability was never enabled on this VM");
 	CHECK(s->psci == PSCI_V10, "SUSPEND exit on a VM with PSCI %s", psci_name(s->psci));
+	pthread_mutex_lock(&v->st_lock);
 	for (int i = 0; i < 4; i++)
 		x[i] = get_reg(v, KA_REG_X(i));
+	disturbed = atomic_load(&v->disturb) != v->run_disturb;
+	pthread_mutex_unlock(&v->st_lock);
 	fn = x[0];
-	if (atomic_load(&v->disturb) != v->run_disturb) {
+	if (disturbed) {
 		/* a racer's KVM_ARM_VCPU_INIT may have got there first */
 		trace(v, "SUSPEND exit, registers changed by a racer: x0=%#" PRIx64, x[0]);
 		op->susp_exits++;
@@ -1164,6 +1229,8 @@ static void handle_suspend(struct vcpu *v)
 		return;
 	}
 	CHECK(is_susp(fn), "SUSPEND exit for function ID %#" PRIx64, x[0]);
+	CHECK(!s->a32 || fn != PSCI_1_0_FN64_SYSTEM_SUSPEND,
+	      "SUSPEND exit for the SMC64 ID from an AArch32 vCPU");
 	if (fn == PSCI_1_0_FN_SYSTEM_SUSPEND)
 		CHECK(!(x[1] >> 32) && !(x[2] >> 32) && !(x[3] >> 32),
 		      "SUSPEND exit for the SMC32 ID with x1-x3 not narrowed: %#" PRIx64 " %#" PRIx64 " %#" PRIx64,
@@ -1171,8 +1238,9 @@ static void handle_suspend(struct vcpu *v)
 
 	CHECK(!v->on_blob || op->kind != FZ_OP_SMC || atomic_load(&s->tainted),
 	      "SUSPEND exit for an SMC (KVM only takes PSCI calls by HVC)");
-	blob_call = v->on_blob && op->kind == FZ_OP_HVC && op->a[0] == x[0] &&
-		    !atomic_load(&s->tainted);
+	/* the upper half of an AArch32 vCPU's x0 is not the guest's */
+	blob_call = v->on_blob && op->kind == FZ_OP_HVC && !atomic_load(&s->tainted) &&
+		    (s->a32 ? (uint32_t)op->a[0] == fn : op->a[0] == x[0]);
 	if (blob_call && atomic_load(&v->disturb) == op->disturb) {
 		uint64_t m = fn == PSCI_1_0_FN_SYSTEM_SUSPEND ? 0xffffffffULL : ~0ULL;
 
@@ -1502,10 +1570,13 @@ static void *vcpu_thread(void *arg)
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
 			if (run->mmio.phys_addr == FZ_DOORBELL + 8ULL * v->idx &&
-			    run->mmio.is_write && run->mmio.len == 8) {
-				uint64_t data;
+			    run->mmio.is_write && run->mmio.len == (s->a32 ? 4 : 8)) {
+				uint64_t data = 0;
 
-				memcpy(&data, run->mmio.data, 8);
+				memcpy(&data, run->mmio.data, run->mmio.len);
+				if (s->a32)
+					data = data == FZ_DB_ENTRY32 ? FZ_DB_ENTRY :
+					       data | (v->cur.seq & ~0xffffffffULL);
 				ST(X_DOOR);
 				handle_doorbell(v, data);
 			} else {
@@ -1558,7 +1629,8 @@ static void create_vm(struct slot *s, uint64_t *r)
 		s->psci = PSCI_V10;
 		break;
 	}
-	s->vgic = chance(r, 50);
+	s->a32 = g.has_a32 && chance(r, g.a32_pct);
+	s->vgic = !s->a32 && chance(r, 50);
 	s->nisv = chance(r, 30);
 	s->junk_random = chance(r, 10);
 	cap_plan = g.cap_less ? 2 : rnd_below(r, 10);	/* 0-3 now, 4-6 later */
@@ -1579,7 +1651,10 @@ static void create_vm(struct slot *s, uint64_t *r)
 	s->ram = mmap(NULL, FZ_RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(s->ram != MAP_FAILED, "mmap: %s", strerror(errno));
-	memcpy(s->ram, fz_guest_start, fz_guest_end - fz_guest_start);
+	if (s->a32)
+		memcpy(s->ram, fz_guest32_start, fz_guest32_end - fz_guest32_start);
+	else
+		memcpy(s->ram, fz_guest_start, fz_guest_end - fz_guest_start);
 	if (s->junk_random)
 		for (uint64_t *p = (uint64_t *)((char *)s->ram + FZ_JUNK_OFF);
 		     p < (uint64_t *)((char *)s->ram + FZ_RAM_SIZE); p++)
@@ -1603,7 +1678,7 @@ static void create_vm(struct slot *s, uint64_t *r)
 		pthread_mutex_init(&v->st_lock, NULL);
 		v->run = ka_vcpu_create(kvm, s->vm, i, &v->fd);
 		CHECK(v->run, "creating vCPU %d: %s", i, strerror(errno));
-		v->features = 0;
+		v->features = s->a32 ? 1U << KVM_ARM_VCPU_EL1_32BIT : 0;
 		if (s->psci != PSCI_V01)
 			v->features |= 1U << KVM_ARM_VCPU_PSCI_0_2;
 		if (i && chance(r, 60))
@@ -1655,6 +1730,8 @@ static void create_vm(struct slot *s, uint64_t *r)
 	}
 
 	ST(VMS);
+	if (s->a32)
+		ST(VM_A32);
 	if (s->vgic)
 		ST(VM_VGIC);
 	if (s->psci == PSCI_V10)
@@ -1664,8 +1741,9 @@ static void create_vm(struct slot *s, uint64_t *r)
 	else
 		ST(VM_V01);
 	if (g.verbose)
-		printf("psci_fuzz: %7.3f VM #%" PRIu64 " slot %d: %d vCPUs, PSCI %s, %s, cap %s\n",
-		       (now - g.t0) / 1e9, s->vm_no, s->id, s->nvcpus, psci_name(s->psci),
+		printf("psci_fuzz: %7.3f VM #%" PRIu64 " slot %d: %d %svCPUs, PSCI %s, %s, cap %s\n",
+		       (now - g.t0) / 1e9, s->vm_no, s->id, s->nvcpus, s->a32 ? "AArch32 " : "",
+		       psci_name(s->psci),
 		       s->vgic ? "vGICv3" : "user irqchip",
 		       s->cap == 2 ? "on" : s->cap_later ? "later" : "off");
 
@@ -1867,6 +1945,8 @@ static void quiet_checks(struct racer *rc, struct slot *s, struct vcpu *v)
 		      mp_name(s0), mp_name(mp));
 	}
 	busy(rc, NULL);
+	atomic_fetch_add(&v->disturb, 1);
+	atomic_fetch_add(&v->irq_disturb, 1);
 	pthread_mutex_unlock(&v->st_lock);
 	tls_vcpu = NULL;
 	ST(R_QUIET);
@@ -1922,6 +2002,7 @@ static void race_irq(struct racer *rc, struct slot *s, struct vcpu *v)
 	busy(rc, "KVM_IRQ_LINE");
 	ret = ka_irq_line(s->vm, type, cpu, num, level);
 	busy(rc, NULL);
+	atomic_fetch_add(&v->irq_disturb, 1);
 	pthread_mutex_unlock(&v->st_lock);
 	if (want)
 		CHECK(ret && errno == want,
@@ -1961,6 +2042,7 @@ static void race_one(struct racer *rc, struct slot *s)
 		busy(rc, "KVM_SET_MP_STATE");
 		set_mp_locked(v, mp);
 		busy(rc, NULL);
+		atomic_fetch_add(&v->disturb, 1);
 		pthread_mutex_unlock(&v->st_lock);
 		trace(v, "racer: SET_MP_STATE %s", mp_name(mp));
 		ST(R_SETMP);
@@ -1990,6 +2072,7 @@ static void race_one(struct racer *rc, struct slot *s)
 		if (chance(r, 50))
 			set_mp_locked(v, KVM_MP_STATE_RUNNABLE);
 		busy(rc, NULL);
+		atomic_fetch_add(&v->disturb, 1);
 		pthread_mutex_unlock(&v->st_lock);
 		trace(v, "racer: VCPU_INIT");
 		ST(R_INIT);
@@ -2155,13 +2238,14 @@ static void on_signal(int sig)
 static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
-	       "          [--cap-less] [--verbose]\n"
+	       "          [--cap-less] [--aarch32 PERCENT] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
 	       "  --racers N   racer threads, 0-%d (2)\n"
 	       "  --wedge S    a vCPU in KVM_RUN for S seconds despite signals is wedged (30)\n"
-	       "  --cap-less   leave KVM_CAP_ARM_SYSTEM_SUSPEND alone even if offered\n",
+	       "  --cap-less   leave KVM_CAP_ARM_SYSTEM_SUSPEND alone even if offered\n"
+	       "  --aarch32 P  make P%% of the VMs AArch32 ones, if KVM can (12)\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -2174,6 +2258,7 @@ int main(int argc, char **argv)
 		{ "racers", required_argument, NULL, 'r' },
 		{ "wedge", required_argument, NULL, 'w' },
 		{ "cap-less", no_argument, NULL, 'c' },
+		{ "aarch32", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2191,7 +2276,8 @@ int main(int argc, char **argv)
 	g.nslots = 2;
 	g.nracers = 2;
 	g.wedge = 30;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:cvh", opts, NULL)) != -1) {
+	g.a32_pct = 12;
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -2199,6 +2285,7 @@ int main(int argc, char **argv)
 		case 'r': g.nracers = atoi(optarg); break;
 		case 'w': g.wedge = atoi(optarg); break;
 		case 'c': g.force_cap_less = true; break;
+		case 'a': g.a32_pct = atoi(optarg); break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
@@ -2225,6 +2312,7 @@ int main(int argc, char **argv)
 		return KSFT_SKIP;
 	}
 	g.cap_less = g.force_cap_less || ka_check_cap(g.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) <= 0;
+	g.has_a32 = ka_check_cap(g.kvm, KVM_CAP_ARM_EL1_32BIT) > 0;
 	if (g.cap_less)
 		printf("psci_fuzz: KVM_CAP_ARM_SYSTEM_SUSPEND %s: running the cap-less subset "
 		       "(SYSTEM_SUSPEND must answer NOT_SUPPORTED, SUSPENDED must be refused)\n",
