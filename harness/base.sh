@@ -26,6 +26,7 @@ src=$tmp/linux-source-5.10
 [ -f "$src/Makefile" ] || die "unexpected tarball layout in $tarball"
 rm -rf "$repo"
 git init -q --bare "$repo"
+git -C "$repo" config gc.auto 0	# no background gc racing the one below
 export GIT_DIR=$repo GIT_WORK_TREE=$src
 export GIT_AUTHOR_NAME="Debian linux-source-5.10" GIT_AUTHOR_EMAIL=debian-kernel@lists.debian.org
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
