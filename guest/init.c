@@ -157,7 +157,8 @@ static void check_kvm(void)
 		     line = strtok_r(NULL, "\n", &p))
 			if (strstr(line, "kvm") || strstr(line, "KVM") ||
 			    strstr(line, "EL2") || strstr(line, "hyp"))
-				out("# %s\n", line);
+				out("# %s\n", line[0] == '<' && strchr(line, '>') ?
+				    strchr(line, '>') + 1 : line);
 		bail_out("KVM: no \"mode initialized successfully\" in the kernel log (is the CPU booted at EL2: -M virt,virtualization=on? CONFIG_KVM?)");
 	}
 	free(log);
