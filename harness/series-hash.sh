@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# series-hash.sh PATCHDIR: one hash over the names and contents of the
-# files in PATCHDIR (absent or empty directory: the hash of nothing).
+# series-hash.sh PATCHDIR: one hash over what the series applies: the
+# series file and the patches it names (not the cover letter, which changes
+# nothing in the tree). No series at all: "none".
 set -euo pipefail
-cd "${1:?usage: series-hash.sh PATCHDIR}" 2>/dev/null || { echo none; exit 0; }
-find . -type f ! -name '*~' -print0 | LC_ALL=C sort -z |
-	xargs -0r sha256sum | sha256sum | cut -d' ' -f1
+cd "${1:?usage: series-hash.sh PATCHDIR}" 2>/dev/null && [ -f series ] ||
+	{ echo none; exit 0; }
+{
+	sha256sum series
+	for p in $(sed -e 's/#.*//' series); do
+		case $p in *cover-letter*) continue ;; esac
+		sha256sum "$p" 2>/dev/null || echo "missing $p"
+	done
+} | sha256sum | cut -d' ' -f1

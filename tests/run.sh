@@ -180,6 +180,8 @@ tr() { env CACHE_DIR="$c" BUILD="$tmp/tb" PATCHES="$p" GIT_COMMITTER_NAME=T \
 tl=$tmp/tb/linux
 check tree-apply 0 'base \+ 2 patch' tr
 check tree-unchanged 0 'series unchanged' tr
+echo "edited cover letter" >"$p/0000-cover-letter.patch"
+check tree-cover-letter 0 'series unchanged' tr
 check tree-content 0 '^four$' tail -n 1 "$tl/a.c"
 echo "# comment" >>"$p/series"
 check tree-reapply 0 'base \+ 2 patch' tr
