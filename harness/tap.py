@@ -12,7 +12,9 @@ The verdict fails on any `not ok`, a missing or short plan, zero tests,
 every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
 trouble anywhere in the log: WARNING, BUG, Oops, panic, lockdep, KASAN,
 UBSAN, stalls, and a `Call trace:` that no known-benign message explains.
-Its last line is `N passed, N failed, N skipped`.
+The same kernel trouble on an L2 guest's console, which a VMM test relays
+as `# [ timestamp] ...` lines, fails the run too. Its last line is
+`N passed, N failed, N skipped`.
 """
 import fnmatch
 import re
@@ -81,12 +83,13 @@ BENIGN_TRACES = [
     re.compile(r'sysrq: Show'),
 ]
 HARNESS = re.compile(r'^=== harness: (.*)')
+L2_KERNEL = re.compile(r'^# (\[\s*\d+\.\d+\] .*)')
 
 
 class Verdict:
     def __init__(self):
         self.plan = None
-        self.results = {}       # number -> (status, name, directive, reason)
+        self.results = {}       # number -> (status, name, directive, reason, line)
         self.problems = []      # (message, line index)
         self.test_failed = {}   # number -> reason, for ok tests with splats
         self.tap_seen = False
@@ -114,8 +117,14 @@ def judge(lines, expect=None):
                 status = 'skip'
             v.results[num] = (status, m[3].strip(), directive, m[5] or '', i)
             continue
+        guest = ''
         if line.startswith('#'):
-            continue            # test output and init's comments
+            # Test output and init's comments, except the console of an
+            # L2 guest running the same kernel, relayed by a VMM test.
+            m = L2_KERNEL.match(line)
+            if not m:
+                continue
+            guest, line = 'L2 guest ', m[1]
         if line.startswith('Bail out!'):
             v.problems.append(('init bailed out: ' + line[9:].strip(), i))
             continue
@@ -136,6 +145,7 @@ def judge(lines, expect=None):
                     seen_splat_lines.add(i)
                     break
                 seen_splat_lines.add(i)
+                what = guest + what
                 # Which test was running: the one after the last result.
                 done = [n for n, r in v.results.items() if r[4] < i]
                 running = (max(done) + 1) if done else (1 if v.plan else None)

@@ -53,6 +53,8 @@ check hang-tail 1 'guest running' verdict $d/hang.log
 check lockdep 1 'lockdep report during test 1' verdict $d/lockdep.log
 check kasan 1 'KASAN report after the last test' verdict $d/kasan.log
 check calltrace 1 'call trace during test 1' verdict $d/calltrace.log
+check l2-warning 1 'FAIL: L2 guest kernel WARNING during test 1' verdict $d/l2-warning.log
+check l2-warning-counts 1 '^1 passed, 1 failed, 0 skipped$' verdict $d/l2-warning.log
 check no-log 1 'init never started' verdict /dev/null
 
 # Every sample's last line is the counts line.
