@@ -297,6 +297,7 @@ static void reap(pid_t child, int *status, int *exited)
  */
 static int open_output(int fds[2])
 {
+	static int warned;
 	struct termios tio;
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char *name;
@@ -315,6 +316,11 @@ static int open_output(int fds[2])
 	}
 	if (m >= 0)
 		close(m);
+	if (!warned) {
+		out("# init: no pty (%s): test output goes through a pipe\n",
+		    strerror(errno));
+		warned = 1;
+	}
 	return pipe2(fds, O_CLOEXEC);
 }
 
