@@ -34,6 +34,18 @@
 #define KVM_MP_STATE_SUSPENDED		10
 #endif
 
+/*
+ * system_event.ndata: the word after 'type', padding in headers older than
+ * v5.18 (KVM zeroes the whole struct for its system events).
+ */
+static inline uint32_t ka_sysev_ndata(const struct kvm_run *run)
+{
+	uint32_t n;
+
+	memcpy(&n, (const char *)&run->system_event + 4, sizeof(n));
+	return n;
+}
+
 #define KA_CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			 KVM_REG_ARM_CORE_REG(r))
 #define KA_REG_X(n)	KA_CORE_REG(regs.regs[n])

@@ -1211,8 +1211,8 @@ static void handle_suspend(struct vcpu *v)
 
 	ST(X_SUSP);
 	CHECK(!g.cap_less, "SUSPEND exit on a kernel without KVM_CAP_ARM_SYSTEM_SUSPEND");
-	CHECK(v->run->system_event.ndata == 0, "SUSPEND exit with ndata %u",
-	      v->run->system_event.ndata);
+	CHECK(ka_sysev_ndata(v->run) == 0, "SUSPEND exit with ndata %u",
+	      ka_sysev_ndata(v->run));
 	CHECK(cap > 0, "SUSPEND exit while the capability was never enabled on this VM");
 	CHECK(s->psci == PSCI_V10, "SUSPEND exit on a VM with PSCI %s", psci_name(s->psci));
 	pthread_mutex_lock(&v->st_lock);
@@ -1354,8 +1354,8 @@ static void resume(struct vcpu *v)
 static void handle_wakeup(struct vcpu *v)
 {
 	ST(X_WAKE);
-	CHECK(v->run->system_event.ndata == 0, "WAKEUP exit with ndata %u",
-	      v->run->system_event.ndata);
+	CHECK(ka_sysev_ndata(v->run) == 0, "WAKEUP exit with ndata %u",
+	      ka_sysev_ndata(v->run));
 	CHECK(atomic_load(&v->maybe_susp),
 	      "WAKEUP exit for vCPU %d, which userspace never put in SUSPENDED", v->idx);
 	if (v->our_susp && atomic_load(&v->disturb) == v->susp_disturb) {
@@ -1386,8 +1386,8 @@ static void handle_sysevent(struct vcpu *v)
 			ST(X_SHUT);
 		else
 			ST(X_RESET);
-		CHECK(run->system_event.ndata <= 16, "system event with ndata %u",
-		      run->system_event.ndata);
+		CHECK(ka_sysev_ndata(run) <= 16, "system event with ndata %u",
+		      ka_sysev_ndata(run));
 		trace(v, "%s exit", run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
 		      "SHUTDOWN" : "RESET");
 		v->cur.sysev = true;
@@ -1409,7 +1409,7 @@ static void handle_sysevent(struct vcpu *v)
 		break;
 	default:
 		fail("system event exit of type %u (ndata %u) on vCPU %d",
-		     run->system_event.type, run->system_event.ndata, v->idx);
+		     run->system_event.type, ka_sysev_ndata(run), v->idx);
 	}
 }
 
