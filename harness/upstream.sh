@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# upstream.sh: the parity check of SPEC §5.3. Build Debian's
+# linux-source-6.12 (upstream KVM, which has had SYSTEM_SUSPEND since
+# v5.19) with the same config fragment, boot it as the L1 KVM host with
+# the initramfs `make test` packed (the same test binaries, the same L2
+# guest Image), and compare every result with the last `make test` run.
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/lib.sh"
+
+cache=$CACHE_DIR/upstream
+src=$cache/linux-source-6.12
+out=$BUILD/out-upstream
+ref=$LOGS/test-latest.log
+
+[ -e "$ref" ] || die "no $ref: run 'make test' first"
+if [ ! -f "$src/Makefile" ]; then
+	stage "upstream: fetch linux-source-6.12 6.12.117-1 (trixie)"
+	mkdir -p "$cache"
+	PKG=linux-source-6.12 VERSION=6.12.117-1 SUITE=trixie \
+	DEB_SHA=9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835 \
+	TAR_SHA=3b8ee8eaec6ff5e1661343ff73ac04ce59d020f552f29543c02f571960d75345 \
+		logged fetch-upstream "$here/fetch-base.sh" "$cache"
+	stage "upstream: extract"
+	tar -xf "$cache/linux-source-6.12.tar.xz" -C "$cache"
+fi
+
+# The fragment, less what upstream's Kconfig no longer has (ARM64_VHE:
+# VHE support is unconditional since v5.12).
+frag=$BUILD/upstream.config
+: >"$frag"
+while IFS= read -r line; do
+	sym=$(sed -nE 's/^(# )?CONFIG_([A-Za-z0-9_]+)[= ].*/\2/p' <<<"$line")
+	if [ -n "$sym" ] && ! grep -rqsE "^(menu)?config $sym\$" \
+			--include='Kconfig*' "$src"; then
+		echo "upstream: $sym is not in 6.12's Kconfig, left out" >&2
+		continue
+	fi
+	echo "$line" >>"$frag"
+done <configs/kvm-host.config
+
+stage "upstream: config: allnoconfig + configs/kvm-host.config"
+"$here/kconfig.sh" "$src" "$out" "$frag"
+stage "upstream: build: Image (6.12)"
+logged kernel-upstream make -C "$src" O="$out" "${KARCH[@]}" CC="$CROSS_CC" \
+	-j"$JOBS" Image
+
+rc=0
+OUT=$out "$here/run.sh" upstream || rc=$?
+stage "upstream: parity with $(readlink "$ref")"
+"$PYTHON" "$here/parity.py" "$ref" "$LOGS/upstream-latest.log" || rc=1
+exit $rc
