@@ -7,7 +7,7 @@ CONFIG    ?=
 TESTS     ?=
 QEMU_SMP  ?= 2
 QEMU_MEM  ?= 2G
-SUITE     ?= harness/suite.list
+SUITE_FILE ?= harness/suite.list
 PATCHES   ?= $(CURDIR)/patches
 OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 
@@ -15,7 +15,7 @@ OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 ifndef HARNESS_T0
 HARNESS_T0 := $(shell date +%s%3N)
 endif
-export CACHE_DIR BUILD CONFIG TESTS SUITE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
+export CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness

@@ -16,7 +16,10 @@ fi
 
 stage "base: fetch linux-source-5.10 5.10.223-1"
 mkdir -p "$CACHE_DIR"
-logged fetch-base "$here/fetch-base.sh" "$CACHE_DIR"
+# The base is 5.10.223-1 whatever the environment says (fetch-base.sh
+# takes PKG, VERSION, SUITE, DEB_SHA and TAR_SHA for other trees).
+logged fetch-base env -u PKG -u VERSION -u SUITE -u DEB_SHA -u TAR_SHA \
+	"$here/fetch-base.sh" "$CACHE_DIR"
 
 stage "base: extract and commit into $repo"
 tmp=$(mktemp -d "$CACHE_DIR/extract.XXXXXX")

@@ -5,7 +5,7 @@
 #   /kvm/...     the kvm selftests
 #   /boot/Image  the kernel itself, for the VMM's L2 guests
 #   /vmm/...     whatever vmm/Makefile installs (when there is one)
-#   /suite.list  the tests of $SUITE (harness/suite.list) selected by $TESTS
+#   /suite.list  the tests of $SUITE_FILE (harness/suite.list) selected by $TESTS
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -30,7 +30,7 @@ elif [ -f vmm/Makefile ]; then
 	logged vmm-install "${vm[@]}" install
 fi
 
-suite=${SUITE:-harness/suite.list}
+suite=${SUITE_FILE:-harness/suite.list}
 "$PYTHON" "$here/tap.py" select "$suite" "${TESTS:-}" >"$stg/suite.list"
 n=$(wc -l <"$stg/suite.list")
 [ "$n" -gt 0 ] || die "no test in $suite matches TESTS='${TESTS:-}'"
