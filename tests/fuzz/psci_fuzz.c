@@ -61,8 +61,8 @@
 #define KICK_AFTER_NS	(1000ULL * 1000 * 1000)
 #define KICK_EVERY_NS	(500ULL * 1000 * 1000)
 #define RERAISE_NS	(200ULL * 1000 * 1000)
-#define WAKE_TMO_NS	(5000ULL * 1000 * 1000)
-#define STALL_NS	(4000ULL * 1000 * 1000)
+#define WAKE_TMO_NS	(3000ULL * 1000 * 1000)
+#define STALL_NS	(5000ULL * 1000 * 1000)
 
 #define MPIDR_HWID	0xff00ffffffULL
 #define PSCI_V01	1
@@ -1428,6 +1428,89 @@ static void rescue(struct vcpu *v, const char *why)
 	v->on_blob = false;
 }
 
+static int vgic_reg(struct slot *s, uint32_t group, uint64_t attr, uint32_t *val)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)val,
+	};
+
+	return ioctl(s->gic, KVM_GET_DEVICE_ATTR, &a);
+}
+
+/*
+ * No WAKEUP long after the interrupt was raised, nobody having touched the
+ * vCPU or its lines. Before failing, find out more: stop the sibling
+ * threads, print what the vGIC holds for the line, raise it again and see
+ * whether that wakes the vCPU.
+ */
+static void __attribute__((noreturn)) lost_wakeup(struct vcpu *v, uint64_t ns)
+{
+	static const char *const src_name[] = { "IRQ line", "FIQ line", "SPI", "PPI" };
+	struct slot *s = v->s;
+	int src = atomic_load(&v->wake_src), r, tries = 0;
+	uint32_t intid = src == 2 ? FZ_SPI_BASE + v->idx : FZ_PPI;
+	uint64_t deadline = now_ns() + 5000000000ULL;
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	uint32_t mp;
+
+	pthread_mutex_lock(&one);	/* one report; fail() ends the others */
+	mp = get_mp(v);
+	atomic_store(&g.stop, 1);
+	for (bool all = false; !all && now_ns() < deadline; sleep_ns(2000000)) {
+		all = true;
+		for (int i = 0; i < s->nvcpus; i++) {
+			if (&s->v[i] == v || atomic_load(&s->v[i].done))
+				continue;
+			all = false;
+			pthread_kill(s->v[i].thr, SIGUSR1);
+		}
+	}
+	printf("psci_fuzz: lost wakeup: vCPU %d reads %s\n", v->idx, mp_name(mp));
+	if (s->vgic) {
+		uint64_t rd = (uint64_t)v->idx << 32;	/* MPIDR Aff0 */
+		uint32_t en = 0, pend = 0, act = 0, cfg = 0, rt = 0, ctl = 0, lvl = 0;
+		uint32_t pmr[2] = { 0, 0 };
+		int e = 0;
+
+		if (src == 2) {
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x100 + intid / 32 * 4, &en);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x200 + intid / 32 * 4, &pend);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x300 + intid / 32 * 4, &act);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0xc00 + intid / 16 * 4, &cfg);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x6000 + intid * 8, &rt);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+				      rd | (uint64_t)VGIC_LEVEL_INFO_LINE_LEVEL <<
+				      KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT | (intid & ~31U), &lvl);
+		} else {
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, rd | 0x10100, &en);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, rd | 0x10200, &pend);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, rd | 0x10300, &act);
+			e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, rd | 0x10c04, &cfg);
+		}
+		e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0, &ctl);
+		e |= vgic_reg(s, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+			      rd | 0xc230 /* ICC_PMR_EL1: op0 3, op1 0, CRn 4, CRm 6, op2 0 */,
+			      pmr);
+		printf("psci_fuzz: vGIC INTID %u: enabled %u pending %u active %u cfg %#x "
+		       "irouter %#x level %u; GICD_CTLR %#x, PMR %#x%s\n", intid,
+		       en >> (intid % 32) & 1, pend >> (intid % 32) & 1, act >> (intid % 32) & 1,
+		       cfg, rt, lvl >> (intid % 32) & 1, ctl, pmr[0],
+		       e ? " (some registers could not be read)" : "");
+	}
+	wake_line(v, src, 1);
+	do {
+		r = ioctl(v->fd, KVM_RUN, 0);
+	} while (r < 0 && errno == EINTR && ++tries < 3);
+	printf("psci_fuzz: lost wakeup: after raising the %s again, KVM_RUN %s\n",
+	       src_name[src], r ? strerror(errno) :
+	       v->run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+	       v->run->system_event.type == KVM_SYSTEM_EVENT_WAKEUP ? "returns WAKEUP" :
+	       "returns another exit");
+	atomic_store(&g.stop, 0);	/* for fail() */
+	fail("lost wakeup: vCPU %d SUSPENDED, its %s raised %.1f s ago, no WAKEUP",
+	     v->idx, src_name[src], ns / 1e9);
+}
+
 static void after_eintr(struct vcpu *v)
 {
 	struct slot *s = v->s;
@@ -1445,10 +1528,8 @@ static void after_eintr(struct vcpu *v)
 			      mp_name(mp));
 		}
 		if (first && now - first > WAKE_TMO_NS) {
-			CHECK(!susp_undisturbed(v),
-			      "lost wakeup: vCPU %d SUSPENDED, its %s raised %.1f s ago, no WAKEUP",
-			      v->idx, (const char *[]){ "IRQ line", "FIQ line", "SPI", "PPI" }
-			      [atomic_load(&v->wake_src)], (double)(now - first) / 1e9);
+			if (susp_undisturbed(v))
+				lost_wakeup(v, now - first);
 			rescue(v, "no WAKEUP after a racer's change");
 		}
 		return;
@@ -1997,7 +2078,16 @@ static void race_irq(struct racer *rc, struct slot *s, struct vcpu *v)
 		want = EINVAL;
 		break;
 	}
-	/* st_lock: a quiesced check may rely on this vCPU's lines */
+	/*
+	 * The vCPU whose wake-up line this may be: an SPI is FZ_SPI_BASE + n
+	 * for vCPU n, whichever vCPU the racer picked. Its st_lock, as a
+	 * quiesced check may rely on its lines.
+	 */
+	if (type == KVM_ARM_IRQ_TYPE_SPI && num >= FZ_SPI_BASE &&
+	    num < FZ_SPI_BASE + (uint32_t)s->nvcpus)
+		v = &s->v[num - FZ_SPI_BASE];
+	else if (type != KVM_ARM_IRQ_TYPE_SPI && cpu < (uint32_t)s->nvcpus)
+		v = &s->v[cpu];
 	pthread_mutex_lock(&v->st_lock);
 	atomic_fetch_add(&v->irq_disturb, 1);
 	busy(rc, "KVM_IRQ_LINE");
@@ -2005,6 +2095,8 @@ static void race_irq(struct racer *rc, struct slot *s, struct vcpu *v)
 	busy(rc, NULL);
 	atomic_fetch_add(&v->irq_disturb, 1);
 	pthread_mutex_unlock(&v->st_lock);
+	if (!ret)
+		trace(v, "racer: IRQ_LINE type %d vcpu %u irq %u level %d", type, cpu, num, level);
 	if (want)
 		CHECK(ret && errno == want,
 		      "KVM_IRQ_LINE(type %d, vcpu %u, irq %u, level %d) on a VM %s a vGIC: %s, want %s",
@@ -2157,6 +2249,8 @@ static void *waker_thread(void *arg)
 					continue;
 				v->wake_irqd = atomic_load(&v->irq_disturb);
 				wake_line(v, atomic_load(&v->wake_src), 1);
+				trace(v, "waker: %s source %d", last ? "raise again" : "raise",
+				      atomic_load(&v->wake_src));
 				atomic_store(&v->wake_raised, now);
 				if (!last)
 					atomic_store(&v->wake_first, now);
