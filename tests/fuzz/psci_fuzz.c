@@ -5,8 +5,9 @@
  *
  * Up to --slots VMs live at once, each with 1-4 vCPUs, a random PSCI
  * version (1.0, or 0.2/0.1 forced through KVM_REG_ARM_PSCI_VERSION and the
- * vCPU features), with or without an in-kernel vGICv3, with the suspend
- * capability enabled at creation, later, or never. Every vCPU runs the
+ * vCPU features), with or without an in-kernel vGICv3, AArch64 or AArch32,
+ * with the suspend capability enabled at creation, later, or never. Every
+ * vCPU runs the
  * guest of fuzz_guest.S, which performs whatever operation the host left
  * in its mailbox (mostly an HVC with random or well-aimed arguments) and
  * reports back through an MMIO exit.
@@ -1990,7 +1991,6 @@ static void quiet_checks(struct racer *rc, struct slot *s, struct vcpu *v)
 		      mp_name(mp));
 		if (!s->vgic && chance(r, 50)) {
 			struct kvm_run *run = v->run;
-			uint32_t old_exit = run->exit_reason;
 			int tries = 0;
 
 			wake_line(v, 0, 1);
@@ -2007,9 +2007,8 @@ static void quiet_checks(struct racer *rc, struct slot *s, struct vcpu *v)
 			      run->exit_reason);
 			mp = get_mp(v);
 			CHECK(mp == KVM_MP_STATE_SUSPENDED, "after WAKEUP the vCPU reads %s", mp_name(mp));
+			/* its parked thread looks at nothing in run before KVM_RUN */
 			wake_line(v, 0, 0);
-			/* the vCPU thread looks at nothing in run before KVM_RUN */
-			(void)old_exit;
 			ST(R_FOREIGN);
 		}
 		set_mp_locked(v, s0);
