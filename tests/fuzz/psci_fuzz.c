@@ -7,10 +7,9 @@
  * version (1.0, or 0.2/0.1 forced through KVM_REG_ARM_PSCI_VERSION and the
  * vCPU features), with or without an in-kernel vGICv3, AArch64 or AArch32,
  * with the suspend capability enabled at creation, later, or never. Every
- * vCPU runs the
- * guest of fuzz_guest.S, which performs whatever operation the host left
- * in its mailbox (mostly an HVC with random or well-aimed arguments) and
- * reports back through an MMIO exit.
+ * vCPU runs the guest of fuzz_guest.S, which performs whatever operation
+ * the host left in its mailbox (mostly an HVC with random or well-aimed
+ * arguments) and reports back through an MMIO exit.
  *
  * One thread per vCPU runs KVM_RUN and handles every exit: SUSPEND is
  * denied, honoured (SUSPENDED, an interrupt raised later by another thread,
