@@ -239,7 +239,7 @@ struct slot {
 
 static struct {
 	uint64_t seed;
-	int seconds, nslots, nracers, wedge, a32_pct;
+	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct;
 	bool verbose, cap_less, force_cap_less, has_a32;
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
 	int kvm;
@@ -1712,7 +1712,7 @@ static void create_vm(struct slot *s, uint64_t *r)
 		break;
 	}
 	s->a32 = g.has_a32 && chance(r, g.a32_pct);
-	s->vgic = !s->a32 && chance(r, 50);
+	s->vgic = !s->a32 && chance(r, g.vgic_pct);
 	s->nisv = chance(r, 30);
 	s->junk_random = chance(r, 10);
 	cap_plan = g.cap_less ? 2 : rnd_below(r, 10);	/* 0-3 now, 4-6 later */
@@ -2331,14 +2331,15 @@ static void on_signal(int sig)
 static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
-	       "          [--cap-less] [--aarch32 PERCENT] [--verbose]\n"
+	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
 	       "  --racers N   racer threads, 0-%d (2)\n"
 	       "  --wedge S    a vCPU in KVM_RUN for S seconds despite signals is wedged (30)\n"
 	       "  --cap-less   leave KVM_CAP_ARM_SYSTEM_SUSPEND alone even if offered\n"
-	       "  --aarch32 P  make P%% of the VMs AArch32 ones, if KVM can (12)\n",
+	       "  --aarch32 P  make P%% of the VMs AArch32 ones, if KVM can (12)\n"
+	       "  --vgic P     give P%% of the AArch64 VMs an in-kernel vGICv3 (50)\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -2352,6 +2353,7 @@ int main(int argc, char **argv)
 		{ "wedge", required_argument, NULL, 'w' },
 		{ "cap-less", no_argument, NULL, 'c' },
 		{ "aarch32", required_argument, NULL, 'a' },
+		{ "vgic", required_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2370,7 +2372,8 @@ int main(int argc, char **argv)
 	g.nracers = 2;
 	g.wedge = 30;
 	g.a32_pct = 12;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:vh", opts, NULL)) != -1) {
+	g.vgic_pct = 50;
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -2379,6 +2382,7 @@ int main(int argc, char **argv)
 		case 'w': g.wedge = atoi(optarg); break;
 		case 'c': g.force_cap_less = true; break;
 		case 'a': g.a32_pct = atoi(optarg); break;
+		case 'g': g.vgic_pct = atoi(optarg); break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
