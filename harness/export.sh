@@ -28,7 +28,21 @@ git -C "$tree" -c diff.noprefix=false -c diff.mnemonicPrefix=false \
 	-c diff.renames=true -c diff.algorithm=myers -c format.signature= \
 	-c format.coverLetter=false -c format.thread=false \
 	format-patch -q --zero-commit --no-signature --numbered --abbrev=12 \
-	--subject-prefix=PATCH -o "$tmp" "$base..HEAD"
+	--cover-letter --subject-prefix="PATCH 5.10" -o "$tmp" "$base..HEAD"
+# The cover letter's text is hand-written; its shortlog and diffstat are
+# brought up to date from the generated one.
+cover=$pdir/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	"$PYTHON" - "$cover" "$tmp/0000-cover-letter.patch" <<'PY'
+import re, sys
+keep, gen = (open(p).read() for p in sys.argv[1:])
+start = re.compile(r'^\S.* \(\d+\):\n', re.M)
+k, g = start.search(keep), start.search(gen)
+if k and g:
+    open(sys.argv[1], 'w').write(keep[:k.start()] + gen[g.start():])
+PY
+fi
+rm -f "$tmp/0000-cover-letter.patch"
 mkdir -p "$pdir"
 find "$pdir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 	! -name '0000-cover-letter.patch' -delete
