@@ -20,7 +20,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo deps base tree export kernel initramfs run \
+.PHONY: all test demo fuzz bench parity deps base tree export kernel initramfs run \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -30,6 +30,8 @@ help:
 	@echo 'make test TESTS=kvm:*  run the tests matching the glob(s)'
 	@echo 'make test CONFIG=debug the same on a KASAN/lockdep kernel'
 	@echo 'make demo              run the demo with its console live'
+	@echo 'make fuzz / bench      the long fuzz runs / the benchmark'
+	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
@@ -40,6 +42,21 @@ test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
 demo: TESTS = demo
 demo: deps base tree kernel initramfs
 	@LIVE=1 $(H)/run.sh demo
+
+# The longer robustness runs and the benchmark: suite entries that the
+# default run lists as SLOW.
+fuzz: TESTS = fuzz:*
+fuzz: deps base tree kernel initramfs
+	@$(H)/run.sh fuzz
+
+bench: TESTS = bench:*
+bench: deps base tree kernel initramfs
+	@LIVE=1 $(H)/run.sh bench
+
+# SPEC §5.3: the same initramfs on Debian's 6.12 (upstream) kernel must
+# give the same results as this tree's last `make test`.
+parity: test
+	@$(H)/upstream.sh
 
 deps:
 	@$(H)/deps.sh

@@ -4,7 +4,7 @@
 #   /init        guest/init, the test runner
 #   /kvm/...     the kvm selftests
 #   /boot/Image  the kernel itself, for the VMM's L2 guests
-#   /vmm/...     whatever vmm/Makefile installs (when there is one)
+#   /vmm/... /fuzz/... /bench/...  what vmm/, tests/fuzz/ and bench/ install
 #   /suite.list  the tests of $SUITE_FILE (harness/suite.list) selected by $TESTS
 set -euo pipefail
 here=$(dirname "$0")
@@ -19,16 +19,22 @@ DEST=$stg "$here/selftests.sh"
 install -m 0755 "$BUILD/guest/init" "$stg/init"
 cp "$out/arch/arm64/boot/Image" "$stg/boot/Image"
 
-if [ -f vmm/Makefile ] &&
-   ! grep -q KVM_CAP_ARM_SYSTEM_SUSPEND "$BUILD/headers/include/linux/kvm.h"; then
-	stage "build: vmm skipped: the uapi headers lack the series (base alone)"
-elif [ -f vmm/Makefile ]; then
-	stage "build: vmm"
-	vm=(make -C vmm O="$BUILD/vmm" KSRC="$BUILD/linux"
+# The project's own programs for L1: each directory's Makefile builds
+# static aarch64 binaries into O= and installs them under DESTDIR.
+for dir in vmm tests/fuzz bench; do
+	[ -f "$dir/Makefile" ] || continue
+	name=${dir##*/}
+	if [ "$dir" = vmm ] &&
+	   ! grep -q KVM_CAP_ARM_SYSTEM_SUSPEND "$BUILD/headers/include/linux/kvm.h"; then
+		stage "build: vmm skipped: the uapi headers lack the series (base alone)"
+		continue
+	fi
+	stage "build: $dir"
+	cm=(make -C "$dir" O="$BUILD/$name" KSRC="$BUILD/linux"
 	    KHDR="$BUILD/headers/include" DESTDIR="$stg")
-	logged vmm "${vm[@]}" all
-	logged vmm-install "${vm[@]}" install
-fi
+	logged "$name" "${cm[@]}" all
+	logged "$name-install" "${cm[@]}" install
+done
 
 suite=${SUITE_FILE:-harness/suite.list}
 "$PYTHON" "$here/tap.py" select "$suite" "${TESTS:-}" >"$stg/suite.list"
