@@ -198,7 +198,7 @@ struct vcpu {
 
 	/* an honoured suspend */
 	bool our_susp;
-	uint32_t susp_disturb;
+	_Atomic uint32_t susp_disturb;	/* disturb when it was suspended */
 	uint64_t susp_entry, susp_ctx, susp_at;
 	bool expect_ctx;
 	uint64_t resume_ctx;
@@ -935,9 +935,16 @@ static void note_target(struct vcpu *v, struct op *op)
 	t &= MPIDR_HWID;
 	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
 		return;
-	op->tgt = t;
+	/*
+	 * Only a sibling in an honoured suspend nobody has touched since: a
+	 * racer may already have moved it, its thread not having noticed yet.
+	 */
+	pthread_mutex_lock(&s->v[t].st_lock);
 	op->tgt_epoch = atomic_load(&s->v[t].susp_epoch);
 	op->tgt_disturb = atomic_load(&s->v[t].disturb);
+	if ((op->tgt_epoch & 1) && op->tgt_disturb == atomic_load(&s->v[t].susp_disturb))
+		op->tgt = t;
+	pthread_mutex_unlock(&s->v[t].st_lock);
 }
 
 static void next_op(struct vcpu *v)
