@@ -982,6 +982,18 @@ static void next_op(struct vcpu *v)
 	case FZ_OP_HVC:
 		pick_call(v, op);
 		note_target(v, op);
+		/*
+		 * SYSTEM_OFF/RESET stops every vCPU as soon as KVM handles it,
+		 * before this thread sees the exit: a sibling's call that
+		 * observes it (CPU_ON or AFFINITY_INFO of a stopped vCPU, its
+		 * own CPU_ON answered SUCCESS) must already know. So the VM
+		 * counts as going down from the moment the call is issued.
+		 */
+		if ((uint32_t)op->a[0] == PSCI_0_2_FN_SYSTEM_OFF ||
+		    (uint32_t)op->a[0] == PSCI_0_2_FN_SYSTEM_RESET) {
+			if (!atomic_exchange(&s->sysevent, 1))
+				atomic_store(&s->sysevent_at, now_ns());
+		}
 		atomic_fetch_add(&st[op->cls], 1);
 		trace(v, "op %" PRIu64 ": hvc x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " n=%" PRIu64,
 		      op->seq, op->a[0], op->a[1], op->a[2], op->count);
