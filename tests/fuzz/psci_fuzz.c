@@ -354,6 +354,32 @@ static void dump_vcpu(struct vcpu *v)
 	}
 }
 
+/*
+ * The vCPU's recent events, its mailbox and, from its own thread (any other
+ * would wait for its KVM_RUN), its registers.
+ */
+static void dump_guest(struct vcpu *v)
+{
+	volatile uint64_t *mb = v->mb;
+
+	dump_vcpu(v);
+	printf("psci_fuzz: mailbox: op %" PRIu64 " seq %" PRIu64 " a0-a3 %#" PRIx64 " %#" PRIx64
+	       " %#" PRIx64 " %#" PRIx64 " r0-r3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+	       " entries %" PRIu64 " exceptions %" PRIu64 "\n",
+	       mb[MB_OP / 8], mb[MB_SEQ / 8], mb[MB_A0 / 8], mb[MB_A0 / 8 + 1],
+	       mb[MB_A2 / 8], mb[MB_A2 / 8 + 1], mb[MB_R0 / 8], mb[MB_R0 / 8 + 1],
+	       mb[MB_R2 / 8], mb[MB_R2 / 8 + 1], mb[MB_ENTRIES / 8], mb[MB_EXC_N / 8]);
+	if (v->fd > 0 && pthread_equal(pthread_self(), v->thr)) {
+		uint64_t x[5] = { 0 };
+
+		for (int i = 0; i < 4; i++)
+			ka_get_reg(v->fd, KA_REG_X(i), &x[i]);
+		ka_get_reg(v->fd, KA_REG_PC, &x[4]);
+		printf("psci_fuzz: registers: x0-x3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+		       " pc %#" PRIx64 " (entry %#x)\n", x[0], x[1], x[2], x[3], x[4], FZ_ENTRY);
+	}
+}
+
 /* What every thread of ours is doing, as far as /proc tells without kallsyms. */
 static void dump_threads(void)
 {
@@ -440,7 +466,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 	printf("\npsci_fuzz: seed %" PRIu64 " at %.3f s (replay: --seed %" PRIu64 " --seconds %d)\n",
 	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.seed, g.seconds);
 	if (tls_vcpu)
-		dump_vcpu(tls_vcpu);
+		dump_guest(tls_vcpu);
 	dump_vms();
 	dump_threads();
 	printf("psci_fuzz: counters so far:\n");
@@ -1228,6 +1254,7 @@ static void handle_suspend(struct vcpu *v)
 	uint32_t fn;
 	int cap = atomic_load(&s->cap);
 	bool blob_call, disturbed;
+	uint64_t pc;
 
 	ST(X_SUSP);
 	CHECK(!g.cap_less, "SUSPEND exit while KVM_CAP_ARM_SYSTEM_SUSPEND was never enabled");
@@ -1238,6 +1265,7 @@ static void handle_suspend(struct vcpu *v)
 	pthread_mutex_lock(&v->st_lock);
 	for (int i = 0; i < 4; i++)
 		x[i] = get_reg(v, KA_REG_X(i));
+	pc = get_reg(v, KA_REG_PC);
 	disturbed = atomic_load(&v->disturb) != v->run_disturb;
 	pthread_mutex_unlock(&v->st_lock);
 	fn = x[0];
@@ -1268,7 +1296,8 @@ static void handle_suspend(struct vcpu *v)
 		      "SUSPEND exit: x1-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", the guest passed %#" PRIx64 " %#" PRIx64 " %#" PRIx64,
 		      x[1], x[2], x[3], op->a[1], op->a[2], op->a[3]);
 	}
-	trace(v, "SUSPEND exit x0=%#" PRIx64 " entry=%#" PRIx64 " ctx=%#" PRIx64, x[0], x[1], x[2]);
+	trace(v, "SUSPEND exit x0=%#" PRIx64 " entry=%#" PRIx64 " ctx=%#" PRIx64 " pc=%#" PRIx64,
+	      x[0], x[1], x[2], pc);
 	op->susp_exits++;
 
 	/* Honour: wake-up needs a line the vCPU can see. */
