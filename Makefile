@@ -62,11 +62,11 @@ deps:
 	@$(H)/deps.sh
 
 selftest-harness:
-	@tests/run.sh
+	@harness/tests/run.sh
 
 # make test re-runs the harness's own tests when the harness changed.
-$(BUILD)/selftest-harness.ok: $(wildcard harness/* tests/* tests/data/*) guest/init.c
-	@tests/run.sh
+$(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c
+	@harness/tests/run.sh
 	@mkdir -p $(@D) && touch $@
 
 base:
@@ -81,11 +81,11 @@ export:
 kernel: tree
 	@$(H)/kernel.sh
 
-$(BUILD)/guest/init: guest/init.c
+$(BUILD)/l1/init: l1/init.c
 	@mkdir -p $(@D)
 	@aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-initramfs: $(BUILD)/guest/init
+initramfs: $(BUILD)/l1/init
 	@$(H)/initramfs.sh
 
 check: deps base
@@ -95,7 +95,7 @@ check-quick: deps base
 	@$(H)/check.sh quick
 
 clean:
-	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/initramfs* $(BUILD)/guest $(BUILD)/logs
+	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/initramfs* $(BUILD)/l1 $(BUILD)/logs
 
 # Also drops build/linux: commit and `make export` first.
 distclean:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # initramfs.sh: stage the L1 root filesystem in $BUILD/initramfs and pack
 # it, without root, into $BUILD/initramfs.cpio:
-#   /init        guest/init, the test runner
+#   /init        l1/init.c, the test runner
 #   /kvm/...     the kvm selftests
 #   /boot/Image  the kernel itself, for the VMM's L2 guests
-#   /vmm/... /fuzz/... /bench/...  what vmm/, tests/fuzz/ and bench/ install
+#   /vmm/... /fuzz/... /bench/...  what vmm/, fuzz/ and bench/ install
 #   /suite.list  the tests of $SUITE_FILE (harness/suite.list) selected by $TESTS
 set -euo pipefail
 here=$(dirname "$0")
@@ -16,12 +16,12 @@ rm -rf "$stg"
 mkdir -p "$stg/boot" "$stg/dev" "$stg/proc" "$stg/sys" "$stg/tmp"
 
 DEST=$stg "$here/selftests.sh"
-install -m 0755 "$BUILD/guest/init" "$stg/init"
+install -m 0755 "$BUILD/l1/init" "$stg/init"
 cp "$out/arch/arm64/boot/Image" "$stg/boot/Image"
 
 # The project's own programs for L1: each directory's Makefile builds
 # static aarch64 binaries into O= and installs them under DESTDIR.
-for dir in vmm tests/fuzz bench; do
+for dir in vmm fuzz bench; do
 	[ -f "$dir/Makefile" ] || continue
 	name=${dir##*/}
 	if [ "$dir" = vmm ] &&

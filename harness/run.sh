@@ -12,7 +12,7 @@ suite=$BUILD/initramfs/suite.list
 n=$(wc -l <"$suite")
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
       -cpu max,pauth-impdef=on -smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-2G}"
-      -nographic -no-reboot
+      -nographic -no-reboot -nic none
       -kernel "$out/arch/arm64/boot/Image" -initrd "$BUILD/initramfs.cpio"
       -append "console=ttyAMA0 panic=-1 ${APPEND:-}")
 stage "boot: qemu TCG -smp ${QEMU_SMP:-2} -m ${QEMU_MEM:-2G}, $n test(s), log $log"

@@ -333,7 +333,7 @@ static int finish(bool ok, const char *name)
 }
 
 /*
- * Boots the Linux guest with guest/suspend.c as PID 1. no_console_suspend
+ * Boots the Linux guest with l2/suspend.c as PID 1. no_console_suspend
  * makes the guest kernel's suspend messages come out when they happen, in
  * order with the VMM's steps, instead of after the resume. @kick_ms, when
  * not 0, has the vmm signal the suspended vCPU that often.

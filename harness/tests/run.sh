@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the harness itself (make selftest-harness): the log verdict,
-# the TAP counts, the suite selection, the config check, guest/init run on
+# the TAP counts, the suite selection, the config check, l1/init run on
 # the host, fetch-base.sh's checksum, apply-series.sh and export.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-h=harness d=tests/data
+cd "$(dirname "$0")/../.."
+h=harness d=harness/tests/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 t0=${HARNESS_T0:-}
@@ -94,8 +94,8 @@ check kconfig-dropped 1 'CONFIG_KVM=y .* is CONFIG_KVM=n' \
 printf 'CONFIG_NR_CPUS=8\nCONFIG_KVM=y\n' >"$tmp/dotconfig"
 check kconfig-ok 0 '' "$PYTHON" $h/kconfig-check.py "$tmp/dotconfig" "$tmp/frag"
 
-# guest/init, built for the host, runs a suite; the verdict counts it.
-if cc -O2 -Wall -o "$tmp/init" guest/init.c 2>"$tmp/cc.log"; then
+# l1/init, built for the host, runs a suite; the verdict counts it.
+if cc -O2 -Wall -o "$tmp/init" l1/init.c 2>"$tmp/cc.log"; then
 	mkdir -p "$tmp/bin"
 	printf '#!/bin/sh\necho "1..1"\necho "ok 1 nested"\necho "# x"\n' >"$tmp/bin/ok"
 	printf '#!/bin/sh\necho boom >&2\nexit 3\n' >"$tmp/bin/fail"
@@ -130,7 +130,7 @@ EOS
 	check init-buffered 0 '^# progress$' cat "$tmp/init.log"
 	check init-verdict 1 '^2 passed, 3 failed, 3 skipped$' verdict "$tmp/init.log" --expect 8
 else
-	fail=$((fail + 1)); echo "FAIL: guest/init.c does not build for the host:"; cat "$tmp/cc.log"
+	fail=$((fail + 1)); echo "FAIL: l1/init.c does not build for the host:"; cat "$tmp/cc.log"
 fi
 
 # fetch-base.sh rejects a corrupt tarball, naming it.
