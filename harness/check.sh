@@ -17,7 +17,7 @@ mkdir -p "$LOGS"
 
 stage "check: apply the series on a clean base in $src"
 if [ ! -d "$src/.git" ]; then
-	git clone -q --no-checkout "$CACHE_DIR/linux-5.10.223.git" "$src"
+	git clone -q --no-checkout "$CACHE_DIR/linux-${BASE:?}.git" "$src"
 fi
 git -C "$src" am --abort >/dev/null 2>&1 || true
 git -C "$src" checkout -q -f -B check base
