@@ -50,7 +50,11 @@ git clone -q "$repo" "$root/root/psci"
 git -C "$root/root/psci" checkout -q --detach "$head"
 stage "fresh: cloned $head"
 
-mount --bind /dev "$root/dev"
+# /dev with what is mounted below it (/dev/pts: the harness's own tests
+# run tests on a pty, as on any machine), as a slave so that unmounting
+# it here can never propagate to the machine's /dev.
+mount --rbind /dev "$root/dev"
+mount --make-rslave "$root/dev"
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 shared=$root/root/.cache/psci-suspend
