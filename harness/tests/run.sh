@@ -9,6 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 t0=${HARNESS_T0:-}
 export BUILD=$tmp/build HARNESS_T0=0
+# Hermetic: the caller's BASE or HOST (make test BASE=...) must not leak in.
+export BASE=5.10.223 HOST=vhe
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 pass=0 fail=0
 
