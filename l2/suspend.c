@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
+
 #define MEM_SLEEP	"/sys/power/mem_sleep"
 #define POWER_STATE	"/sys/power/state"
 #define STATS_SUCCESS	"/sys/power/suspend_stats/success"
@@ -51,7 +53,7 @@ static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("guest: ");
+	printf("%s", GUEST);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -61,7 +63,7 @@ static void say(const char *fmt, ...)
 
 static void __attribute__((noreturn)) finish(bool pass, const char *why)
 {
-	say("%s: %s", pass ? "PASS" : "FAIL", why);
+	say("%s: %s", pass ? GUEST_PASS : GUEST_FAIL, why);
 	/* Let the UART drain before the machine goes away. */
 	tcdrain(STDOUT_FILENO);
 	sync();
@@ -199,7 +201,7 @@ static bool suspend_cycle(int n, bool expect_ok)
 	if (ok0 < 0 || fail0 < 0 || rtc0 < 0 || alarm < 0)
 		return false;
 
-	say("cycle %d: RTC %ld, wake alarm at %ld, writing \"mem\" to %s",
+	say("cycle %d: RTC %ld, wake alarm at %ld, " GUEST_SUSPENDING " to %s",
 	    n, rtc0, alarm, POWER_STATE);
 	tcdrain(STDOUT_FILENO);
 
@@ -221,7 +223,7 @@ static bool suspend_cycle(int n, bool expect_ok)
 			    n);
 			return false;
 		}
-		say("cycle %d: the write of \"mem\" failed as expected: %s (suspend_stats: success %ld -> %ld, fail %ld -> %ld)",
+		say("cycle %d: " GUEST_REFUSED ": %s (suspend_stats: success %ld -> %ld, fail %ld -> %ld)",
 		    n, strerror(err), ok0, ok1, fail0, fail1);
 		return ok1 == ok0 && fail1 == fail0 + 1;
 	}
@@ -232,7 +234,7 @@ static bool suspend_cycle(int n, bool expect_ok)
 		return false;
 	}
 	asleep = (boot1 - boot0) - (mono1 - mono0);
-	say("cycle %d: resumed after %.3f s, %.3f s of it asleep: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
+	say("cycle %d: " GUEST_RESUMED " %.3f s, %.3f s of it asleep: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
 	    n, boot1 - boot0, asleep > 0 ? asleep : 0, ok0, ok1, rtc1, alarm);
 	if (ok1 != ok0 + 1) {
 		say("cycle %d: suspend_stats/success did not go up by one", n);
@@ -269,7 +271,7 @@ static void run_off(const char *mem_sleep)
 		say("mem_sleep offers deep, but the VMM did not enable SYSTEM_SUSPEND");
 		finish(false, "deep offered");
 	}
-	say("no deep in mem_sleep: PSCI SYSTEM_SUSPEND is not available, as expected");
+	say(GUEST_NO_DEEP ": PSCI SYSTEM_SUSPEND is not available, as expected");
 
 	/* What is left is s2idle: show that suspend still works that way. */
 	if (cycles > 0 && !suspend_cycle(1, true))
@@ -283,14 +285,14 @@ int main(void)
 
 	setup();
 	parse_cmdline();
-	say("mode=%s cycles=%d alarm=%ds", mode_names[mode], cycles,
+	say(GUEST_PARAMS "%s cycles=%d alarm=%ds", mode_names[mode], cycles,
 	    alarm_secs);
 
 	if (read_str(MEM_SLEEP, mem_sleep, sizeof(mem_sleep))) {
 		say("cannot read %s: %s", MEM_SLEEP, strerror(errno));
 		finish(false, "no suspend support in this kernel");
 	}
-	say("%s: %s", MEM_SLEEP, mem_sleep);
+	say(GUEST_MEM_SLEEP " %s", mem_sleep);
 
 	if (mode == MODE_OFF)
 		run_off(mem_sleep);

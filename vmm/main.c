@@ -63,7 +63,7 @@ static u64 parse_size(const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
-		usage_error("bad memory size '%s'", s);
+		usage_error(ERR_BAD_MEM " '%s'", s);
 	switch (*end) {
 	case 'G': case 'g':
 		v <<= 30;
@@ -80,7 +80,7 @@ static u64 parse_size(const char *s)
 		break;
 	}
 	if (*end || !v || v % SZ_2M)
-		usage_error("bad memory size '%s' (a non-zero multiple of 2 MiB)",
+		usage_error(ERR_BAD_MEM " '%s' (a non-zero multiple of 2 MiB)",
 			    s);
 	return v;
 }
@@ -148,13 +148,13 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 			usage_error("option '%s' needs an argument",
 				    argv[optind - 1]);
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_error(ERR_UNKNOWN_OPTION " '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg->kernel)
-		usage_error("%s", "no kernel: use --kernel IMAGE");
+		usage_error("%s", ERR_NO_KERNEL);
 }
 
 /* Everything up to the first KVM_RUN. */
@@ -166,11 +166,12 @@ static int setup(struct vm *vm)
 		return VMM_EXIT_ERROR;
 	if (vm->cfg.suspend != SUSPEND_OFF && kvm_enable_system_suspend(vm))
 		return VMM_EXIT_NOCAP;
-	if (kvm_setup_ram(vm) || gic_create(vm) || vcpu_create_all(vm))
+	if (kvm_setup_ram(vm) || gic_create(vm) || vcpu_create_all(vm) ||
+	    suspend_init(vm))
 		return VMM_EXIT_ERROR;
-	if (pl011_init(vm) || pl031_init(vm))
-		return VMM_EXIT_ERROR;
-	if (image_load(vm) || gic_init(vm))
+	/* The device tree describes what the devices registered. */
+	if (devices_init(vm) || image_load(vm) || fdt_install(vm) ||
+	    gic_init(vm))
 		return VMM_EXIT_ERROR;
 
 	/* booting.rst: x0 = DTB address, x1-x3 = 0, MMU off, at EL1 */
@@ -208,7 +209,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.cond, NULL);
 
-	vmm_log("%d vCPU(s), %llu MiB, suspend policy %s, cmdline \"%s\"",
+	vmm_log("%d vCPU(s), %llu MiB, " EV_POLICY " %s, cmdline \"%s\"",
 		vm.cfg.nr_vcpus, (unsigned long long)(vm.cfg.ram_size / SZ_1M),
 		suspend_policy_name(vm.cfg.suspend), vm.cfg.cmdline);
 

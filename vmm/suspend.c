@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +31,42 @@
 
 #include "vmm.h"
 
-static double suspended_at;
+/* What this file keeps about each vCPU; nobody else touches it. */
+struct vcpu_suspend {
+	bool		suspended;	/* parked in KVM_MP_STATE_SUSPENDED */
+	bool		eintr_seen;	/* KVM_RUN -EINTR while suspended */
+	u64		resume_pc;
+	u64		resume_ctx;
+	double		since;		/* vmm_uptime() at the suspend */
+};
+
+struct suspend {
+	struct vcpu_suspend	*vcpu;	/* one per vCPU */
+};
+
+static struct vcpu_suspend *state_of(struct vcpu *vcpu)
+{
+	return &vcpu->vm->suspend->vcpu[vcpu->id];
+}
+
+/* After vcpu_create_all(). */
+int suspend_init(struct vm *vm)
+{
+	vm->suspend = calloc(1, sizeof(*vm->suspend));
+	if (vm->suspend)
+		vm->suspend->vcpu = calloc(vm->nr_vcpus,
+					   sizeof(*vm->suspend->vcpu));
+	if (!vm->suspend || !vm->suspend->vcpu) {
+		vmm_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+bool suspend_vcpu_suspended(struct vcpu *vcpu)
+{
+	return __atomic_load_n(&state_of(vcpu)->suspended, __ATOMIC_ACQUIRE);
+}
 
 const char *suspend_policy_name(enum suspend_policy p)
 {
@@ -42,23 +78,11 @@ const char *suspend_policy_name(enum suspend_policy p)
 	return "?";
 }
 
-static const char *psci_ret_name(long ret)
-{
-	switch (ret) {
-	case PSCI_RET_SUCCESS:		return "SUCCESS";
-	case PSCI_RET_NOT_SUPPORTED:	return "NOT_SUPPORTED";
-	case PSCI_RET_DENIED:		return "DENIED";
-	case PSCI_RET_INTERNAL_FAILURE:	return "INTERNAL_FAILURE";
-	case PSCI_RET_INVALID_ADDRESS:	return "INVALID_ADDRESS";
-	default:			return "?";
-	}
-}
-
 /* Refuse the call: the guest sees it return with @ret in x0. */
 static void psci_return(struct vcpu *vcpu, long ret, const char *why)
 {
-	vmm_log("vcpu%d: SYSTEM_SUSPEND -> %s (%ld): %s", vcpu->id,
-		psci_ret_name(ret), ret, why);
+	vmm_log("vcpu%d: " EV_PSCI_RETURN " %s (%ld): %s", vcpu->id,
+		ka_psci_ret_name(ret), ret, why);
 	if (vcpu_set_xreg(vcpu, 0, (u64)ret) < 0) {
 		vmm_err("vcpu%d: cannot set x0: %s", vcpu->id, strerror(errno));
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
@@ -83,8 +107,8 @@ static bool others_are_off(struct vcpu *vcpu)
 				strerror(errno));
 			return false;
 		}
-		vmm_log("vcpu%d: secondary vcpu%d %s", vcpu->id, v->id,
-			mp_state_name(state));
+		vmm_log("vcpu%d: " EV_OTHER_VCPU " vcpu%d: %s", vcpu->id, v->id,
+			ka_mp_state_name(state));
 		if (state != KVM_MP_STATE_STOPPED)
 			off = false;
 	}
@@ -93,6 +117,7 @@ static bool others_are_off(struct vcpu *vcpu)
 
 static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
 {
+	struct vcpu_suspend *st = state_of(vcpu);
 	struct vm *vm = vcpu->vm;
 
 	vm_pause_others(vm, vcpu);
@@ -115,12 +140,12 @@ static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
 			    "KVM would not suspend the vCPU");
 		goto out;
 	}
-	vcpu->resume_pc = entry;
-	vcpu->resume_ctx = ctx;
-	vcpu->eintr_seen = false;
-	suspended_at = vmm_uptime();
-	__atomic_store_n(&vcpu->suspended, true, __ATOMIC_RELEASE);
-	vmm_log("vcpu%d: SUSPENDED, waiting for a wakeup interrupt", vcpu->id);
+	st->resume_pc = entry;
+	st->resume_ctx = ctx;
+	st->eintr_seen = false;
+	st->since = vmm_uptime();
+	__atomic_store_n(&st->suspended, true, __ATOMIC_RELEASE);
+	vmm_log("vcpu%d: " EV_SUSPENDED, vcpu->id);
 out:
 	vm_resume_others(vm);
 }
@@ -137,7 +162,7 @@ void suspend_handle_call(struct vcpu *vcpu)
 		vm_exit(vm, VMM_EXIT_ERROR);
 		return;
 	}
-	vmm_log("vcpu%d: SYSTEM_SUSPEND fn=%#llx entry=%#llx ctx=%#llx, policy %s",
+	vmm_log("vcpu%d: " EV_SUSPEND_CALL " fn=%#llx entry=%#llx ctx=%#llx, policy %s",
 		vcpu->id, (unsigned long long)fn, (unsigned long long)entry,
 		(unsigned long long)ctx, suspend_policy_name(vm->cfg.suspend));
 
@@ -157,42 +182,49 @@ void suspend_handle_call(struct vcpu *vcpu)
 	}
 }
 
-void suspend_handle_wakeup(struct vcpu *vcpu)
+/*
+ * Come back the way PSCI says: as from CPU_ON, with the vCPU in its reset
+ * state (MMU and caches off, EL1h, interrupts masked), PC at the entry
+ * point and the context id in x0.
+ */
+static void resume(struct vcpu *vcpu)
 {
-	u32 state = 0;
+	struct vcpu_suspend *st = state_of(vcpu);
 
-	if (!vcpu->suspended) {
-		vmm_err("vcpu%d: WAKEUP exit for a vCPU we never suspended",
-			vcpu->id);
-		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
-		return;
-	}
-	vcpu_get_mp_state(vcpu, &state);
-	vmm_log("vcpu%d: WAKEUP after %.3f s (mp_state %s)", vcpu->id,
-		vmm_uptime() - suspended_at, mp_state_name(state));
-	/* Only userspace takes a vCPU out of SUSPENDED. */
-	if (state != KVM_MP_STATE_SUSPENDED)
-		vmm_err("vcpu%d: mp_state %s at WAKEUP, expected SUSPENDED: kernel bug",
-			vcpu->id, mp_state_name(state));
-
-	/*
-	 * Come back the way PSCI says: as from CPU_ON, with the vCPU in its
-	 * reset state (MMU and caches off, EL1h, interrupts masked), PC at
-	 * the entry point and the context id in x0.
-	 */
 	if (vcpu_reinit(vcpu) ||
-	    vcpu_set_pc(vcpu, vcpu->resume_pc) ||
-	    vcpu_set_xreg(vcpu, 0, vcpu->resume_ctx) ||
+	    vcpu_set_pc(vcpu, st->resume_pc) ||
+	    vcpu_set_xreg(vcpu, 0, st->resume_ctx) ||
 	    vcpu_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE)) {
 		vmm_err("vcpu%d: cannot resume the vCPU: %s", vcpu->id,
 			strerror(errno));
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
 		return;
 	}
-	__atomic_store_n(&vcpu->suspended, false, __ATOMIC_RELEASE);
-	vmm_log("vcpu%d: resume at entry %#llx x0=%#llx", vcpu->id,
-		(unsigned long long)vcpu->resume_pc,
-		(unsigned long long)vcpu->resume_ctx);
+	__atomic_store_n(&st->suspended, false, __ATOMIC_RELEASE);
+	vmm_log("vcpu%d: " EV_RESUME " %#llx x0=%#llx", vcpu->id,
+		(unsigned long long)st->resume_pc,
+		(unsigned long long)st->resume_ctx);
+}
+
+void suspend_handle_wakeup(struct vcpu *vcpu)
+{
+	struct vcpu_suspend *st = state_of(vcpu);
+	u32 state = 0;
+
+	if (!st->suspended) {
+		vmm_err("vcpu%d: WAKEUP exit for a vCPU we never suspended",
+			vcpu->id);
+		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
+		return;
+	}
+	vcpu_get_mp_state(vcpu, &state);
+	vmm_log("vcpu%d: " EV_WAKEUP " %.3f s (mp_state %s)", vcpu->id,
+		vmm_uptime() - st->since, ka_mp_state_name(state));
+	/* Only userspace takes a vCPU out of SUSPENDED. */
+	if (state != KVM_MP_STATE_SUSPENDED)
+		vmm_err("vcpu%d: mp_state %s at WAKEUP, expected SUSPENDED: kernel bug",
+			vcpu->id, ka_mp_state_name(state));
+	resume(vcpu);
 }
 
 /*
@@ -202,18 +234,19 @@ void suspend_handle_wakeup(struct vcpu *vcpu)
  */
 void suspend_handle_eintr(struct vcpu *vcpu)
 {
+	struct vcpu_suspend *st = state_of(vcpu);
 	u32 state;
 
-	if (vcpu->eintr_seen)
+	if (!suspend_vcpu_suspended(vcpu) || st->eintr_seen)
 		return;
-	vcpu->eintr_seen = true;
+	st->eintr_seen = true;
 	if (vcpu_get_mp_state(vcpu, &state) < 0) {
 		vmm_err("vcpu%d: KVM_GET_MP_STATE: %s", vcpu->id,
 			strerror(errno));
 		return;
 	}
-	vmm_log("vcpu%d: KVM_RUN -EINTR while suspended, mp_state %s",
-		vcpu->id, mp_state_name(state));
+	vmm_log("vcpu%d: " EV_EINTR ", mp_state %s", vcpu->id,
+		ka_mp_state_name(state));
 	if (state != KVM_MP_STATE_SUSPENDED) {
 		vmm_err("vcpu%d: a signal took the vCPU out of SUSPENDED: kernel bug",
 			vcpu->id);
@@ -235,12 +268,10 @@ static void *kicker_thread(void *arg)
 	};
 	int i;
 
-	pthread_setname_np(pthread_self(), "kicker");
 	for (;;) {
 		nanosleep(&ts, NULL);
 		for (i = 0; i < vm->nr_vcpus; i++)
-			if (__atomic_load_n(&vm->vcpus[i].suspended,
-					    __ATOMIC_ACQUIRE))
+			if (suspend_vcpu_suspended(&vm->vcpus[i]))
 				vcpu_kick(&vm->vcpus[i]);
 	}
 	return NULL;
@@ -248,16 +279,7 @@ static void *kicker_thread(void *arg)
 
 int suspend_start_kicker(struct vm *vm)
 {
-	pthread_t t;
-	int err;
-
 	if (vm->cfg.kick_ms <= 0)
 		return 0;
-	err = pthread_create(&t, NULL, kicker_thread, vm);
-	if (err) {
-		vmm_err("cannot start the kicker thread: %s", strerror(err));
-		return -1;
-	}
-	pthread_detach(t);
-	return 0;
+	return vmm_thread_start(NULL, "kicker", kicker_thread, vm);
 }
