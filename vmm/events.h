@@ -48,6 +48,13 @@
 #define EV_CONSOLE_INPUT	"pl011: input while suspended"
 #define EV_CONTROL_CMD		"control: command"	/* + the command */
 
+/* Control socket answers: CTL_OK or CTL_ERROR, then the rest of the line */
+#define CTL_OK			"ok"
+#define CTL_ERROR		"error:"
+#define CTL_RUNNING		"running"
+#define CTL_SUSPENDED		"suspended since"
+#define CTL_POWERED_OFF		"powered off"
+
 /* Errors a user meets first */
 #define ERR_UNKNOWN_OPTION	"unknown option"
 #define ERR_NO_KERNEL		"no kernel: use --kernel IMAGE"

@@ -2,7 +2,9 @@
 /*
  * ARM PrimeCell UART (PL011), enough of it for Linux's amba-pl011 driver
  * and its console: output goes to the VMM's stdout (a line at a time, see
- * log.c), input comes from the VMM's stdin through a small RX FIFO.
+ * log.c), input comes from the VMM's stdin through a small RX FIFO and
+ * raises the RX interrupt (RIS/MIS, masked by IMSC), which is how a key
+ * press wakes a suspended guest that armed its console as a wakeup source.
  *
  * Transmission is instantaneous, so the TX FIFO is always empty: TXFE is
  * always set in FR and the TX interrupt is always raised in RIS. The driver
@@ -152,11 +154,26 @@ static int pl011_fdt_node(struct mmio_dev *dev, void *fdt)
 	return err ? -1 : 0;
 }
 
+/*
+ * A byte while the guest is suspended is a wake-up event: say so, and
+ * whether the guest left the RX interrupt unmasked (IMSC) to wake it. Whether
+ * the GIC then lets it wake the vCPU is the guest's choice too: Linux keeps
+ * it enabled across suspend only for a port armed in
+ * /sys/class/tty/ttyAMA0/power/wakeup.
+ */
+static void report_input(struct pl011 *u, u8 c)
+{
+	if (!suspend_vm_suspended(u->dev.vm))
+		return;
+	vmm_log(EV_CONSOLE_INPUT ": byte %#04x, RX interrupt %s", c,
+		u->imsc & INT_RX ? "raised" : "masked in the UART");
+}
+
 /* Feeds stdin into the RX FIFO, waiting while it is full. */
 static void *pl011_stdin_thread(void *arg)
 {
 	struct pl011 *u = arg;
-	char c;
+	u8 c;
 
 	while (read(STDIN_FILENO, &c, 1) == 1) {
 		pthread_mutex_lock(&u->dev.lock);
@@ -164,6 +181,7 @@ static void *pl011_stdin_thread(void *arg)
 			pthread_cond_wait(&u->rx_space, &u->dev.lock);
 		u->rx[(u->rx_head + u->rx_count) % RX_FIFO_SIZE] = c;
 		u->rx_count++;
+		report_input(u, c);	/* before the vCPU can log its WAKEUP */
 		update_irq(u);
 		pthread_mutex_unlock(&u->dev.lock);
 	}

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +36,7 @@
 struct vcpu_suspend {
 	bool		suspended;	/* parked in KVM_MP_STATE_SUSPENDED */
 	bool		eintr_seen;	/* KVM_RUN -EINTR while suspended */
+	bool		host_wake;	/* "wakeup" asked for on the control socket */
 	u64		resume_pc;
 	u64		resume_ctx;
 	double		since;		/* vmm_uptime() at the suspend */
@@ -42,6 +44,8 @@ struct vcpu_suspend {
 
 struct suspend {
 	struct vcpu_suspend	*vcpu;	/* one per vCPU */
+	pthread_mutex_t		lock;	/* for resumed, below */
+	pthread_cond_t		resumed; /* a vCPU left SUSPENDED */
 };
 
 static struct vcpu_suspend *state_of(struct vcpu *vcpu)
@@ -60,7 +64,14 @@ int suspend_init(struct vm *vm)
 		vmm_err("out of memory");
 		return -1;
 	}
+	pthread_mutex_init(&vm->suspend->lock, NULL);
+	pthread_cond_init(&vm->suspend->resumed, NULL);
 	return 0;
+}
+
+static enum suspend_policy policy(struct vm *vm)
+{
+	return __atomic_load_n(&vm->cfg.suspend, __ATOMIC_ACQUIRE);
 }
 
 bool suspend_vcpu_suspended(struct vcpu *vcpu)
@@ -164,9 +175,9 @@ void suspend_handle_call(struct vcpu *vcpu)
 	}
 	vmm_log("vcpu%d: " EV_SUSPEND_CALL " fn=%#llx entry=%#llx ctx=%#llx, policy %s",
 		vcpu->id, (unsigned long long)fn, (unsigned long long)entry,
-		(unsigned long long)ctx, suspend_policy_name(vm->cfg.suspend));
+		(unsigned long long)ctx, suspend_policy_name(policy(vm)));
 
-	switch (vm->cfg.suspend) {
+	switch (policy(vm)) {
 	case SUSPEND_HONOUR:
 		honour(vcpu, entry, ctx);
 		break;
@@ -200,10 +211,34 @@ static void resume(struct vcpu *vcpu)
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
 		return;
 	}
-	__atomic_store_n(&st->suspended, false, __ATOMIC_RELEASE);
 	vmm_log("vcpu%d: " EV_RESUME " %#llx x0=%#llx", vcpu->id,
 		(unsigned long long)st->resume_pc,
 		(unsigned long long)st->resume_ctx);
+	pthread_mutex_lock(&vcpu->vm->suspend->lock);
+	st->host_wake = false;
+	__atomic_store_n(&st->suspended, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vcpu->vm->suspend->resumed);
+	pthread_mutex_unlock(&vcpu->vm->suspend->lock);
+}
+
+/*
+ * The host asked for a wakeup (control.c): KVM waits for an interrupt that
+ * is not coming, but leaves it to userspace to take the vCPU out of
+ * SUSPENDED, so resume it here, on its own thread, exactly as after a
+ * WAKEUP exit. The guest sees the same return at its entry point, with no
+ * wake-up interrupt pending.
+ */
+static bool host_wakeup(struct vcpu *vcpu)
+{
+	struct vcpu_suspend *st = state_of(vcpu);
+
+	if (!__atomic_load_n(&st->host_wake, __ATOMIC_ACQUIRE))
+		return false;
+	vcpu->run->immediate_exit = 0;
+	vmm_log("vcpu%d: " EV_HOST_WAKEUP " %.3f s", vcpu->id,
+		vmm_uptime() - st->since);
+	resume(vcpu);
+	return true;
 }
 
 void suspend_handle_wakeup(struct vcpu *vcpu)
@@ -237,7 +272,8 @@ void suspend_handle_eintr(struct vcpu *vcpu)
 	struct vcpu_suspend *st = state_of(vcpu);
 	u32 state;
 
-	if (!suspend_vcpu_suspended(vcpu) || st->eintr_seen)
+	if (!suspend_vcpu_suspended(vcpu) || host_wakeup(vcpu) ||
+	    st->eintr_seen)
 		return;
 	st->eintr_seen = true;
 	if (vcpu_get_mp_state(vcpu, &state) < 0) {
@@ -252,6 +288,111 @@ void suspend_handle_eintr(struct vcpu *vcpu)
 			vcpu->id);
 		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
 	}
+}
+
+/* The suspended vCPU, or NULL. */
+static struct vcpu *suspended_vcpu(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (suspend_vcpu_suspended(&vm->vcpus[i]))
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+bool suspend_vm_suspended(struct vm *vm)
+{
+	return suspended_vcpu(vm) != NULL;
+}
+
+/*
+ * "wakeup" on the control socket: have the suspended vCPU's thread resume
+ * it (host_wakeup()), and wait until it has, so that a "status" right after
+ * the answer already says running. immediate_exit covers a thread that is
+ * about to enter KVM_RUN when the signal comes.
+ */
+void suspend_host_wakeup(struct vm *vm, char *answer, size_t size)
+{
+	struct vcpu *vcpu = suspended_vcpu(vm);
+	struct timespec deadline;
+	struct vcpu_suspend *st;
+	int err = 0;
+
+	if (!vcpu) {
+		snprintf(answer, size, CTL_ERROR " the guest is not suspended");
+		return;
+	}
+	st = state_of(vcpu);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&vm->suspend->lock);
+	__atomic_store_n(&st->host_wake, true, __ATOMIC_RELEASE);
+	vcpu->run->immediate_exit = 1;
+	vcpu_kick(vcpu);
+	while (st->suspended && !err)
+		err = pthread_cond_timedwait(&vm->suspend->resumed,
+					     &vm->suspend->lock, &deadline);
+	pthread_mutex_unlock(&vm->suspend->lock);
+	if (err)
+		snprintf(answer, size, CTL_ERROR " vcpu%d did not resume within 5 s",
+			 vcpu->id);
+	else
+		snprintf(answer, size, CTL_OK " vcpu%d resumed", vcpu->id);
+}
+
+/* "suspend-policy honour|deny" on the control socket */
+void suspend_set_policy(struct vm *vm, const char *name, char *answer,
+			size_t size)
+{
+	enum suspend_policy p;
+
+	if (!strcmp(name, "honour") || !strcmp(name, "honor")) {
+		p = SUSPEND_HONOUR;
+	} else if (!strcmp(name, "deny")) {
+		p = SUSPEND_DENY;
+	} else {
+		snprintf(answer, size, CTL_ERROR " suspend-policy takes honour or deny");
+		return;
+	}
+	/* The guest's PSCI driver asked at boot; it would not ask again. */
+	if (policy(vm) == SUSPEND_OFF) {
+		snprintf(answer, size, CTL_ERROR " SYSTEM_SUSPEND is off for this VM (--suspend off): the guest was told at boot it is not supported");
+		return;
+	}
+	__atomic_store_n(&vm->cfg.suspend, p, __ATOMIC_RELEASE);
+	vmm_log("control: " EV_POLICY " now %s", suspend_policy_name(p));
+	snprintf(answer, size, CTL_OK " " EV_POLICY " %s", suspend_policy_name(p));
+}
+
+/*
+ * "status": running, or suspended since when, with the policy and each
+ * vCPU's mp_state. KVM_GET_MP_STATE waits for the vCPU to leave KVM_RUN,
+ * so the vCPUs are paused for the look.
+ */
+void suspend_status(struct vm *vm, char *answer, size_t size)
+{
+	static const char token;	/* the control thread, as a pauser */
+	struct vcpu *susp = suspended_vcpu(vm);
+	int i, n;
+	u32 state;
+
+	if (susp)
+		n = snprintf(answer, size, CTL_OK " " CTL_SUSPENDED " %.3f s (%.3f s ago)",
+			     state_of(susp)->since,
+			     vmm_uptime() - state_of(susp)->since);
+	else
+		n = snprintf(answer, size, CTL_OK " " CTL_RUNNING);
+	n += snprintf(answer + n, size - n, ", " EV_POLICY " %s;",
+		      suspend_policy_name(policy(vm)));
+	vm_pause_others(vm, &token);
+	for (i = 0; i < vm->nr_vcpus && n < (int)size; i++) {
+		if (vcpu_get_mp_state(&vm->vcpus[i], &state))
+			state = ~0U;
+		n += snprintf(answer + n, size - n, " vcpu%d %s", i,
+			      ka_mp_state_name(state));
+	}
+	vm_resume_others(vm);
 }
 
 /*

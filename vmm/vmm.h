@@ -179,7 +179,16 @@ void suspend_handle_call(struct vcpu *vcpu);
 void suspend_handle_wakeup(struct vcpu *vcpu);
 void suspend_handle_eintr(struct vcpu *vcpu);
 bool suspend_vcpu_suspended(struct vcpu *vcpu);
+bool suspend_vm_suspended(struct vm *vm);
+void suspend_host_wakeup(struct vm *vm, char *answer, size_t size);
+void suspend_set_policy(struct vm *vm, const char *name, char *answer,
+			size_t size);
+void suspend_status(struct vm *vm, char *answer, size_t size);
 int suspend_start_kicker(struct vm *vm);
+
+/* control.c: the control socket (--control PATH) */
+int control_start(struct vm *vm);
+void control_cleanup(struct vm *vm);
 
 /* mmio.c: the MMIO bus and the devices on it */
 int mmio_register(struct vm *vm, struct mmio_dev *dev, const char *name,

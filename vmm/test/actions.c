@@ -183,6 +183,24 @@ static double vmm_time(const char *s)
 	return -1;
 }
 
+/*
+ * The vmm's clock against the driver's: a line arrives at least as late as
+ * the vmm stamped it, so the smallest difference is the clocks' offset (up
+ * to the quickest pipe delay).
+ */
+static double clock_offset(const struct run *r)
+{
+	double off = 1e9, t;
+	int i;
+
+	for (i = 0; i < r->nr; i++) {
+		t = vmm_time(r->lines[i].s);
+		if (t >= 0 && r->lines[i].t - t < off)
+			off = r->lines[i].t - t;
+	}
+	return off;
+}
+
 static const char *const wake_events[] = {
 	EV_ALARM_DUE, EV_CONSOLE_INPUT, EV_CONTROL_CMD " wakeup",
 };
@@ -205,13 +223,15 @@ static int last_wake_event(const struct run *r, int from, int to,
 /*
  * Per cycle: from the wake-up event (the last one while suspended) to the
  * vCPU resuming at the entry point (both in the vmm's clock), and to the
- * guest's userspace saying it resumed (the arrival of its line). An event
- * before that one, that did not wake the guest, is reported with how long
- * the guest then stayed asleep.
+ * guest's userspace saying it resumed (the arrival of its line, in the
+ * vmm's clock: not the event line's arrival, which a control command the
+ * driver waits on delays). An event before that one, that did not wake the
+ * guest, is reported with how long the guest then stayed asleep.
  */
 void report_latency(const struct run *r)
 {
 	int at = 0, n, susp, entry, user, ev, kind = 0, early, k2 = 0;
+	double off = clock_offset(r);
 
 	for (n = 1; (susp = find(r, at, EV_SUSPENDED, NULL)) >= 0; n++) {
 		entry = find(r, susp, EV_RESUME, NULL);
@@ -223,7 +243,7 @@ void report_latency(const struct run *r)
 		     n, wake_events[kind],
 		     1000 * (vmm_time(r->lines[entry].s) -
 			     vmm_time(r->lines[ev].s)),
-		     1000 * (r->lines[user].t - r->lines[ev].t));
+		     1000 * (r->lines[user].t - off - vmm_time(r->lines[ev].s)));
 		early = last_wake_event(r, susp, ev, &k2);
 		if (early >= 0)
 			note("cycle %d: %s earlier did not wake the guest: it slept %.2f s more",

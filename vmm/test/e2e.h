@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MAX_BLOCKS	8
+#define MAX_BLOCKS	24
 #define MAX_ACTIONS	16
 
 /* The control socket the scenarios that need one give the vmm */
