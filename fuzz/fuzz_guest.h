@@ -54,5 +54,6 @@
 /* Doorbell words other than an operation's SEQ */
 #define FZ_DB_ENTRY	0x8000000000000000	/* just entered the blob */
 #define FZ_DB_EXC	0x4000000000000000	/* took an exception (| vector) */
+#define FZ_DB_ENTRY32	0x80000000U		/* the A32 guest's 32-bit ENTRY */
 
 #endif /* FUZZ_GUEST_H */
