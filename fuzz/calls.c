@@ -126,27 +126,27 @@ static uint32_t pick_other_id(uint64_t *r, int cls)
 	return fn;
 }
 
-/* The function ID of a call of class cls, and its arguments in op->a[1..]. */
-static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, struct op *op)
+/* The function ID of a call of class cls, and its arguments in a[1..]. */
+static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, uint64_t *a)
 {
 	switch (cls) {
 	case ST_C_VERSION:
 		return PSCI_0_2_FN_PSCI_VERSION;
 	case ST_C_FEATURES:
-		op->a[1] = pick_feature(r, op->a[1]);
+		a[1] = pick_feature(r, a[1]);
 		return PSCI_1_0_FN_PSCI_FEATURES;
 	case ST_C_SUSP32:
 	case ST_C_SUSP64:
-		op->a[1] = chance(r, 85) ? FZ_ENTRY : pick_entry(r);
+		a[1] = chance(r, 85) ? FZ_ENTRY : pick_entry(r);
 		if (cls == ST_C_SUSP32 && chance(r, 20))
-			op->a[1] |= rnd(r) << 32;	/* KVM must clear these */
+			a[1] |= rnd(r) << 32;	/* KVM must clear these */
 		return cls == ST_C_SUSP32 ? PSCI_1_0_FN_SYSTEM_SUSPEND :
 					    PSCI_1_0_FN64_SYSTEM_SUSPEND;
 	case ST_C_CPU_ON: {
 		uint32_t fn = chance(r, 50) ? PSCI_0_2_FN_CPU_ON : PSCI_0_2_FN64_CPU_ON;
 
-		op->a[1] = pick_target(s, r);
-		op->a[2] = pick_entry(r);
+		a[1] = pick_target(s, r);
+		a[2] = pick_entry(r);
 		return fn;
 	}
 	case ST_C_CPU_OFF:
@@ -157,9 +157,9 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, struct op *op)
 		uint32_t fn = chance(r, 50) ? PSCI_0_2_FN_AFFINITY_INFO :
 					      PSCI_0_2_FN64_AFFINITY_INFO;
 
-		op->a[1] = pick_target(s, r);
+		a[1] = pick_target(s, r);
 		if (chance(r, 80))
-			op->a[2] = rnd_below(r, 4);
+			a[2] = rnd_below(r, 4);
 		return fn;
 	}
 	case ST_C_MIGR:
@@ -172,8 +172,8 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, struct op *op)
 		uint32_t fn = PSCI01_FN(rnd_below(r, 4));
 
 		if (chance(r, 70)) {
-			op->a[1] = pick_target(s, r);
-			op->a[2] = pick_entry(r);
+			a[1] = pick_target(s, r);
+			a[2] = pick_entry(r);
 		}
 		return fn;
 	}
@@ -181,7 +181,7 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, struct op *op)
 		uint32_t fn = smccc_ids[rnd_below(r, NR_SMCCC_IDS)];
 
 		if (chance(r, 70))
-			op->a[1] = smccc_ids[rnd_below(r, NR_SMCCC_IDS)];
+			a[1] = smccc_ids[rnd_below(r, NR_SMCCC_IDS)];
 		return fn;
 	}
 	default:
@@ -189,8 +189,36 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, struct op *op)
 	}
 }
 
-/* Fill op with a random HVC for vCPU v. */
-void pick_call(struct vcpu *v, struct op *op)
+/*
+ * Whether a call may take the vCPU out of its batch: an exit to userspace
+ * (SYSTEM_SUSPEND once the capability may be on, SYSTEM_OFF/RESET), or the
+ * vCPU stopped (CPU_OFF) or blocked until an interrupt (CPU_SUSPEND). Only
+ * the last call of a batch may be one.
+ */
+bool call_stops(const struct slot *s, uint32_t fn)
+{
+	bool refused = s->a32 && psci_is_fn64_only_a64(fn);
+
+	if (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET)
+		return true;	/* the VM counts as going down, whatever KVM says */
+	if (s->psci == PSCI_V01)
+		return fn == PSCI01_FN(1);
+	switch (fn) {
+	case PSCI_0_2_FN_CPU_OFF:
+		return true;
+	case PSCI_0_2_FN_CPU_SUSPEND:
+	case PSCI_0_2_FN64_CPU_SUSPEND:
+		return !refused;
+	case PSCI_1_0_FN_SYSTEM_SUSPEND:
+	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
+		return s->psci == PSCI_V10 && !refused &&
+		       (atomic_load(&s->cap) != CAP_OFF || s->cap_later);
+	}
+	return false;
+}
+
+/* A random HVC for vCPU v. */
+static void draw_call(struct vcpu *v, struct call *c)
 {
 	struct slot *s = v->s;
 	uint64_t *r = &v->rng;
@@ -198,28 +226,38 @@ void pick_call(struct vcpu *v, struct op *op)
 	int cls = pick_class(r, old);
 	uint32_t fn;
 
-	op->a[1] = rnd(r);
-	op->a[2] = rnd(r);
-	op->a[3] = rnd(r);
-	op->count = 1;
-	fn = pick_fn(s, r, cls, op);
-
-	op->cls = cls;
-	op->a[0] = fn;
+	c->a[1] = rnd(r);
+	c->a[2] = rnd(r);
+	c->a[3] = rnd(r);
+	fn = pick_fn(s, r, cls, c->a);
+	c->cls = cls;
+	c->a[0] = fn;
 	if (chance(r, 10))		/* x0's upper half is not the ID */
-		op->a[0] |= rnd(r) << 32;
-	if (!psci_is_susp(fn) && cls != ST_C_SYSOFF && cls != ST_C_SYSRST &&
-	    cls != ST_C_CPU_OFF && chance(r, 4))
-		op->count = 2 + rnd_below(r, 31);
+		c->a[0] |= rnd(r) << 32;
 
 	/* An AArch32 guest has 32-bit registers. */
 	if (s->a32)
 		for (int i = 0; i < 4; i++)
-			op->a[i] = (uint32_t)op->a[i];
+			c->a[i] = (uint32_t)c->a[i];
+}
+
+/*
+ * Fill c with a random HVC for vCPU v; one that stops the batch only if it
+ * is the last of its batch.
+ */
+void pick_call(struct vcpu *v, struct call *c, bool last)
+{
+	struct slot *s = v->s;
+	uint32_t fn;
+
+	do {
+		draw_call(v, c);
+		fn = c->a[0];
+	} while (!last && call_stops(s, fn));
 
 	/* A CPU_ON may send a sibling anywhere. */
 	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI01_FN(2))
-		note_entry(s, (uint32_t)op->a[2]);
+		note_entry(s, (uint32_t)c->a[2]);
 	if (fn == PSCI_0_2_FN64_CPU_ON || fn == PSCI01_FN(2))
-		note_entry(s, op->a[2]);
+		note_entry(s, c->a[2]);
 }

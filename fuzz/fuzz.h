@@ -5,6 +5,7 @@
  *
  *   psci_model.c  the PSCI model: what KVM answers (pure, host-tested)
  *   calls.c       the calls the guests make
+ *   batch.c       batches of calls: making them, judging their results
  *   util.c        time, randomness, traces, counters
  *   report.c      failing with everything a replay needs
  *   ioctls.c      vCPU ioctls whose failure ends the run
@@ -69,7 +70,9 @@
 	x(C_RANDOM, "call random id")					\
 	x(O_SMC, "guest SMC") x(O_GIC, "guest GIC setup")		\
 	x(O_TIMER, "guest timer on/off") x(O_WFI, "guest WFI")		\
-	x(EXC, "guest exceptions") x(CHECKED, "results checked")	\
+	x(EXC, "guest exceptions") x(BATCHES, "batches of calls")		\
+	x(CHECKED, "results checked")					\
+	x(UNJUDGED, "calls not judged (racer, taint, VM going down)")	\
 	x(S_HONOUR, "suspend honoured") x(S_DENY, "suspend denied")	\
 	x(S_RERUN, "suspend ignored (re-run)")				\
 	x(W_OURS, "wakeups after an honoured suspend")			\
@@ -103,20 +106,27 @@ struct trace {
 	char msg[TRACE_MSG];
 };
 
-/* One operation of a vCPU's guest, from the mailbox to its report. */
-struct op {
-	uint64_t seq;
-	int kind;			/* FZ_OP_* */
-	int cls;			/* ST_C_* for HVC */
+/* One call of a batch, as the host made it. */
+struct call {
 	uint64_t a[4];
-	uint64_t count;
-	int cap_at_issue;
-	uint32_t disturb;
-	int susp_exits;			/* SUSPEND exits seen for this op */
+	int cls;			/* ST_C_* */
+	int susp_exits;			/* SUSPEND exits seen for this call */
 	uint64_t susp_x0;		/* what x0 was left as after the last */
 	bool sysev;			/* SHUTDOWN/RESET exit seen */
 	int tgt;			/* CPU_ON/AFFINITY_INFO target vCPU, or -1 */
 	uint32_t tgt_epoch, tgt_disturb;
+};
+
+/* One operation of a vCPU's guest, from the mailbox to its report. */
+struct op {
+	uint64_t seq;
+	int kind;			/* FZ_OP_* */
+	uint64_t a[4];			/* FZ_OP_SMC */
+	int cap_at_issue;
+	uint32_t disturb;
+	unsigned int n;			/* FZ_OP_BATCH: calls */
+	unsigned int judged;		/* calls judged (or skipped) so far */
+	struct call c[FZ_BATCH_MAX];
 };
 
 struct slot;
@@ -127,6 +137,7 @@ struct vcpu {
 	struct kvm_run *run;
 	uint32_t features;
 	volatile uint64_t *mb;
+	volatile uint64_t *batch;	/* FZ_BATCH_MAX calls of 8 words */
 	pthread_t thr;
 	uint64_t rng;
 
@@ -256,7 +267,13 @@ uint32_t disturb_now(struct vcpu *v);
 /* calls.c */
 bool in_ram(uint64_t a);
 void note_entry(struct slot *s, uint64_t pc);
-void pick_call(struct vcpu *v, struct op *op);
+bool call_stops(const struct slot *s, uint32_t fn);
+void pick_call(struct vcpu *v, struct call *c, bool last);
+
+/* batch.c */
+void next_batch(struct vcpu *v, struct op *op);
+void judge_batch(struct vcpu *v, unsigned int upto);
+struct call *batch_call_now(struct vcpu *v, unsigned int *idx);
 
 /* vcpu.c */
 void *vcpu_thread(void *arg);

@@ -37,10 +37,15 @@
 
 /* The A32 guest is hand-encoded against this layout. */
 _Static_assert(FZ_MBOX_OFF == 0x4000 && FZ_MBOX_SHIFT == 8 &&
-	       FZ_DOORBELL == 0x10000000 && MB_SEQ == 8 && MB_A0 == 0x10 &&
-	       MB_A2 == 0x20 && MB_R0 == 0x30 && MB_R2 == 0x40 &&
-	       MB_ENTRY_X0 == 0x50 && MB_ENTRIES == 0x58 && MB_COUNT == 0x78 &&
-	       FZ_OP_HVC == 1, "fuzz_guest.S: re-encode the A32 guest");
+	       FZ_BATCH_OFF == 0x8000 && FZ_BATCH_SHIFT == 12 && FZ_CALL_SHIFT == 6 &&
+	       FZ_DOORBELL == 0x10000000 && MB_SEQ == 8 && MB_ENTRY_X0 == 0x50 &&
+	       MB_ENTRIES == 0x58 && MB_COUNT == 0x78 && MB_IDX == 0x80 &&
+	       CALL_A0 == 0 && CALL_A2 == 0x10 && CALL_R0 == 0x20 && CALL_R2 == 0x30 &&
+	       FZ_OP_BATCH == 1, "fuzz_guest.S: re-encode the A32 guest");
+_Static_assert(FZ_BATCH_MAX << FZ_CALL_SHIFT <= 1 << FZ_BATCH_SHIFT &&
+	       FZ_BATCH_OFF + (MAX_VCPUS << FZ_BATCH_SHIFT) <= FZ_JUNK_OFF &&
+	       FZ_MBOX_OFF + (MAX_VCPUS << FZ_MBOX_SHIFT) <= FZ_BATCH_OFF &&
+	       MB_IDX + 8 <= 1 << FZ_MBOX_SHIFT, "fuzz_guest.h: overlapping areas");
 
 static void on_signal(int sig)
 {
@@ -181,9 +186,13 @@ static void run_slots(uint64_t *rng)
 
 static void summary(void)
 {
+	double secs = (now_ns() - g.t0) / 1e9;
+
 	printf("psci_fuzz: summary (seed %" PRIu64 ", %.1f s, %s):\n", g.seed,
-	       (now_ns() - g.t0) / 1e9, g.cap_less ? "cap-less subset" : "full");
+	       secs, g.cap_less ? "cap-less subset" : "full");
 	print_stats();
+	printf("psci_fuzz: %.0f calls checked per second (%" PRIu64 " in %.1f s)\n",
+	       st[ST_CHECKED] / secs, (uint64_t)st[ST_CHECKED], secs);
 	if (st[ST_W_SPIN])
 		printf("psci_fuzz: NOTE: %" PRIu64 " suspended waits kept a CPU busy (see README)\n",
 		       (uint64_t)st[ST_W_SPIN]);

@@ -38,14 +38,24 @@ void dump_vcpu(struct vcpu *v)
 static void dump_guest(struct vcpu *v)
 {
 	volatile uint64_t *mb = v->mb;
+	uint64_t idx = mb[MB_IDX / 8];
 
 	dump_vcpu(v);
-	printf("psci_fuzz: mailbox: op %" PRIu64 " seq %" PRIu64 " a0-a3 %#" PRIx64 " %#" PRIx64
-	       " %#" PRIx64 " %#" PRIx64 " r0-r3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+	printf("psci_fuzz: mailbox: op %" PRIu64 " seq %" PRIu64 " calls %" PRIu64 " at call %" PRIu64
+	       " a0-a3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+	       " r0-r3 %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
 	       " entries %" PRIu64 " exceptions %" PRIu64 "\n",
-	       mb[MB_OP / 8], mb[MB_SEQ / 8], mb[MB_A0 / 8], mb[MB_A0 / 8 + 1],
-	       mb[MB_A2 / 8], mb[MB_A2 / 8 + 1], mb[MB_R0 / 8], mb[MB_R0 / 8 + 1],
-	       mb[MB_R2 / 8], mb[MB_R2 / 8 + 1], mb[MB_ENTRIES / 8], mb[MB_EXC_N / 8]);
+	       mb[MB_OP / 8], mb[MB_SEQ / 8], mb[MB_COUNT / 8], idx,
+	       mb[MB_A0 / 8], mb[MB_A0 / 8 + 1], mb[MB_A2 / 8], mb[MB_A2 / 8 + 1],
+	       mb[MB_R0 / 8], mb[MB_R0 / 8 + 1], mb[MB_R2 / 8], mb[MB_R2 / 8 + 1],
+	       mb[MB_ENTRIES / 8], mb[MB_EXC_N / 8]);
+	if (idx < FZ_BATCH_MAX) {
+		volatile uint64_t *p = v->batch + (idx << FZ_CALL_SHIFT) / 8;
+
+		printf("psci_fuzz: call %" PRIu64 " in guest memory: x0-x3 %#" PRIx64 " %#" PRIx64
+		       " %#" PRIx64 " %#" PRIx64 " -> %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64 "\n",
+		       idx, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+	}
 	if (v->fd > 0 && pthread_equal(pthread_self(), v->thr)) {
 		uint64_t x[5] = { 0 };
 

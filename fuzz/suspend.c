@@ -74,7 +74,7 @@ static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
 }
 
 /* Deny (a PSCI error, or garbage, in x0) or run again unanswered. */
-static void deny_or_ignore(struct vcpu *v, const uint64_t *x)
+static void deny_or_ignore(struct vcpu *v, struct call *c, const uint64_t *x)
 {
 	static const int64_t errs[] = {
 		PSCI_RET_DENIED, PSCI_RET_INVALID_ADDRESS,
@@ -82,11 +82,10 @@ static void deny_or_ignore(struct vcpu *v, const uint64_t *x)
 		PSCI_RET_NOT_SUPPORTED,
 	};
 	uint64_t *r = &v->rng;
-	struct op *op = &v->cur;
 	uint64_t e;
 
 	if (!chance(r, 65)) {
-		op->susp_x0 = x[0];
+		c->susp_x0 = x[0];
 		ST(S_RERUN);
 		trace(v, "ignore, run again");
 		return;
@@ -95,13 +94,13 @@ static void deny_or_ignore(struct vcpu *v, const uint64_t *x)
 	if (!in_ram(x[1]) && chance(r, 80))
 		e = (uint64_t)(int64_t)PSCI_RET_INVALID_ADDRESS;
 	set_reg(v, KA_REG_X(0), e);
-	op->susp_x0 = e;
+	c->susp_x0 = e;
 	ST(S_DENY);
 	trace(v, "deny with %#" PRIx64, e);
 }
 
 /* What a VMM does with a SUSPEND exit: honour, deny or ignore it. */
-static void answer_suspend(struct vcpu *v, const uint64_t *x)
+static void answer_suspend(struct vcpu *v, struct call *c, const uint64_t *x)
 {
 	struct slot *s = v->s;
 	uint64_t *r = &v->rng;
@@ -119,16 +118,19 @@ static void answer_suspend(struct vcpu *v, const uint64_t *x)
 		honour(v, x[1], x[2]);
 		return;
 	}
-	deny_or_ignore(v, x);
+	deny_or_ignore(v, c, x);
 }
 
-/* The registers of a SUSPEND exit: the ID, narrowed arguments, the call made. */
-static void check_suspend_exit(struct vcpu *v, const uint64_t *x)
+/*
+ * The registers of a SUSPEND exit: the ID, narrowed arguments and, for a
+ * call of ours (c, NULL for one of stray code), the arguments passed.
+ */
+static void check_suspend_exit(struct vcpu *v, const struct call *c, const uint64_t *x)
 {
 	struct slot *s = v->s;
 	struct op *op = &v->cur;
 	uint32_t fn = x[0];
-	bool blob_call;
+	uint64_t m = fn == PSCI_1_0_FN_SYSTEM_SUSPEND ? 0xffffffffULL : ~0ULL;
 
 	CHECK(psci_is_susp(fn), "SUSPEND exit for function ID %#" PRIx64, x[0]);
 	CHECK(!s->a32 || fn != PSCI_1_0_FN64_SYSTEM_SUSPEND,
@@ -141,23 +143,34 @@ static void check_suspend_exit(struct vcpu *v, const uint64_t *x)
 	CHECK(!v->on_blob || op->kind != FZ_OP_SMC || atomic_load(&s->tainted),
 	      "SUSPEND exit for an SMC (KVM only takes PSCI calls by HVC)");
 	/* the upper half of an AArch32 vCPU's x0 is not the guest's */
-	blob_call = v->on_blob && op->kind == FZ_OP_HVC && !atomic_load(&s->tainted) &&
-		    (s->a32 ? (uint32_t)op->a[0] == fn : op->a[0] == x[0]);
-	if (blob_call && atomic_load(&v->disturb) == op->disturb) {
-		uint64_t m = fn == PSCI_1_0_FN_SYSTEM_SUSPEND ? 0xffffffffULL : ~0ULL;
+	if (!c || atomic_load(&s->tainted) || atomic_load(&v->disturb) != op->disturb ||
+	    (s->a32 ? (uint32_t)c->a[0] != fn : c->a[0] != x[0]))
+		return;
+	CHECK(x[1] == (c->a[1] & m) && x[2] == (c->a[2] & m) && x[3] == (c->a[3] & m),
+	      "SUSPEND exit: x1-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", the guest passed %#" PRIx64 " %#" PRIx64 " %#" PRIx64,
+	      x[1], x[2], x[3], c->a[1], c->a[2], c->a[3]);
+}
 
-		CHECK(x[1] == (op->a[1] & m) && x[2] == (op->a[2] & m) && x[3] == (op->a[3] & m),
-		      "SUSPEND exit: x1-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", the guest passed %#" PRIx64 " %#" PRIx64 " %#" PRIx64,
-		      x[1], x[2], x[3], op->a[1], op->a[2], op->a[3]);
-	}
+/* Read x0-x3 and PC; true if a racer changed the vCPU since KVM_RUN. */
+static bool read_suspend_regs(struct vcpu *v, uint64_t *x, uint64_t *pc)
+{
+	bool disturbed;
+
+	pthread_mutex_lock(&v->st_lock);
+	for (int i = 0; i < 4; i++)
+		x[i] = get_reg(v, KA_REG_X(i));
+	*pc = get_reg(v, KA_REG_PC);
+	disturbed = atomic_load(&v->disturb) != v->run_disturb;
+	pthread_mutex_unlock(&v->st_lock);
+	return disturbed;
 }
 
 static void handle_suspend(struct vcpu *v)
 {
 	struct slot *s = v->s;
-	struct op *op = &v->cur;
 	int cap = atomic_load(&s->cap);
-	bool disturbed;
+	struct call stray = { .tgt = -1 }, *c;
+	unsigned int idx = 0;
 	uint64_t x[4], pc;
 
 	ST(X_SUSP);
@@ -166,24 +179,23 @@ static void handle_suspend(struct vcpu *v)
 	      ka_sysev_ndata(v->run));
 	CHECK(cap > CAP_OFF, "SUSPEND exit while the capability was never enabled on this VM");
 	CHECK(s->psci == PSCI_V10, "SUSPEND exit on a VM with PSCI %s", psci_name(s->psci));
-	pthread_mutex_lock(&v->st_lock);
-	for (int i = 0; i < 4; i++)
-		x[i] = get_reg(v, KA_REG_X(i));
-	pc = get_reg(v, KA_REG_PC);
-	disturbed = atomic_load(&v->disturb) != v->run_disturb;
-	pthread_mutex_unlock(&v->st_lock);
-	if (disturbed) {
+	c = batch_call_now(v, &idx);
+	if (c)
+		judge_batch(v, idx);	/* the calls before it are done */
+	if (read_suspend_regs(v, x, &pc)) {
 		/* a racer's KVM_ARM_VCPU_INIT may have got there first */
 		trace(v, "SUSPEND exit, registers changed by a racer: x0=%#" PRIx64, x[0]);
-		op->susp_exits++;
-		op->susp_x0 = x[0];
+		c = c ? c : &stray;
+		c->susp_exits++;
+		c->susp_x0 = x[0];
 		return;
 	}
-	check_suspend_exit(v, x);
-	trace(v, "SUSPEND exit x0=%#" PRIx64 " entry=%#" PRIx64 " ctx=%#" PRIx64 " pc=%#" PRIx64,
-	      x[0], x[1], x[2], pc);
-	op->susp_exits++;
-	answer_suspend(v, x);
+	check_suspend_exit(v, c, x);
+	trace(v, "SUSPEND exit (call %d) x0=%#" PRIx64 " entry=%#" PRIx64 " ctx=%#" PRIx64
+	      " pc=%#" PRIx64, c ? (int)idx : -1, x[0], x[1], x[2], pc);
+	c = c ? c : &stray;
+	c->susp_exits++;
+	answer_suspend(v, c, x);
 }
 
 /* Still SUSPENDED, the line still up: KVM_RUN must say WAKEUP again. */
@@ -279,6 +291,8 @@ static void handle_shutdown_reset(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct slot *s = v->s;
 	bool shut = run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN;
+	unsigned int idx;
+	struct call *c;
 
 	if (shut)
 		ST(X_SHUT);
@@ -286,7 +300,9 @@ static void handle_shutdown_reset(struct vcpu *v)
 		ST(X_RESET);
 	CHECK(ka_sysev_ndata(run) <= 16, "system event with ndata %u", ka_sysev_ndata(run));
 	trace(v, "%s exit", shut ? "SHUTDOWN" : "RESET");
-	v->cur.sysev = true;
+	c = batch_call_now(v, &idx);
+	if (c)
+		c->sysev = true;
 	if (!atomic_exchange(&s->sysevent, 1))
 		atomic_store(&s->sysevent_at, now_ns());
 	/* Sometimes a VMM runs it again: INTERNAL_FAILURE for the guest. */

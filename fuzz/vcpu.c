@@ -5,6 +5,7 @@
  * next operation), stray MMIO, NISV, and the system events (suspend.c).
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "fuzz.h"
@@ -17,48 +18,9 @@ static void mb_write_op(struct vcpu *v, struct op *op)
 	mb[MB_A0 / 8 + 1] = op->a[1];
 	mb[MB_A0 / 8 + 2] = op->a[2];
 	mb[MB_A0 / 8 + 3] = op->a[3];
-	mb[MB_COUNT / 8] = op->count;
+	mb[MB_COUNT / 8] = op->n;
 	mb[MB_OP / 8] = op->kind;
 	mb[MB_SEQ / 8] = op->seq;
-}
-
-/*
- * For CPU_ON and AFFINITY_INFO aimed at exactly one sibling, remember
- * whether that sibling sat in an honoured suspend when the call was made:
- * if it still does, untouched, when the answer comes, the answer must be
- * ALREADY_ON / ON (SUSPENDED is not OFF).
- */
-static void note_target(struct vcpu *v, struct op *op)
-{
-	struct slot *s = v->s;
-	uint32_t fn = op->a[0];
-	uint64_t t;
-
-	op->tgt = -1;
-	if (s->a32 && psci_is_fn64_only_a64(fn))
-		return;
-	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI_0_2_FN_AFFINITY_INFO)
-		t = (uint32_t)op->a[1];
-	else if (fn == PSCI_0_2_FN64_CPU_ON || fn == PSCI_0_2_FN64_AFFINITY_INFO)
-		t = op->a[1];
-	else
-		return;
-	if ((fn & 0x1f) == 4 && (fn == PSCI_0_2_FN_AFFINITY_INFO ?
-				  (uint32_t)op->a[2] : op->a[2]) != 0)
-		return;		/* AFFINITY_INFO above level 0: a group */
-	t &= MPIDR_HWID;
-	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
-		return;
-	/*
-	 * Only a sibling in an honoured suspend nobody has touched since: a
-	 * racer may already have moved it, its thread not having noticed yet.
-	 */
-	pthread_mutex_lock(&s->v[t].st_lock);
-	op->tgt_epoch = atomic_load(&s->v[t].susp_epoch);
-	op->tgt_disturb = atomic_load(&s->v[t].disturb);
-	if ((op->tgt_epoch & 1) && op->tgt_disturb == atomic_load(&s->v[t].susp_disturb))
-		op->tgt = t;
-	pthread_mutex_unlock(&s->v[t].st_lock);
 }
 
 /* The guest operation (FZ_OP_*) for a draw x of 0-99. */
@@ -67,11 +29,11 @@ static int pick_kind(struct vcpu *v, unsigned int x)
 	struct slot *s = v->s;
 
 	if (s->a32)
-		return x < 95 ? FZ_OP_HVC : FZ_OP_NOP;
+		return x < 95 ? FZ_OP_BATCH : FZ_OP_NOP;
 	if (s->vgic && !v->gic_ready && chance(&v->rng, 70))
 		return FZ_OP_GIC;
 	if (x < 88)
-		return FZ_OP_HVC;
+		return FZ_OP_BATCH;
 	if (x < 90)
 		return s->vgic ? FZ_OP_GIC : FZ_OP_NOP;
 	if (x < 91)
@@ -85,29 +47,6 @@ static int pick_kind(struct vcpu *v, unsigned int x)
 	return FZ_OP_NOP;
 }
 
-static void next_hvc(struct vcpu *v, struct op *op)
-{
-	struct slot *s = v->s;
-
-	pick_call(v, op);
-	note_target(v, op);
-	/*
-	 * SYSTEM_OFF/RESET stops every vCPU as soon as KVM handles it,
-	 * before this thread sees the exit: a sibling's call that
-	 * observes it (CPU_ON or AFFINITY_INFO of a stopped vCPU, its
-	 * own CPU_ON answered SUCCESS) must already know. So the VM
-	 * counts as going down from the moment the call is issued.
-	 */
-	if ((uint32_t)op->a[0] == PSCI_0_2_FN_SYSTEM_OFF ||
-	    (uint32_t)op->a[0] == PSCI_0_2_FN_SYSTEM_RESET) {
-		if (!atomic_exchange(&s->sysevent, 1))
-			atomic_store(&s->sysevent_at, now_ns());
-	}
-	atomic_fetch_add(&st[op->cls], 1);
-	trace(v, "op %" PRIu64 ": hvc x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " n=%" PRIu64,
-	      op->seq, op->a[0], op->a[1], op->a[2], op->count);
-}
-
 /* Choose the guest's next operation and leave it in its mailbox. */
 static void next_op(struct vcpu *v)
 {
@@ -115,15 +54,15 @@ static void next_op(struct vcpu *v)
 	uint64_t *r = &v->rng;
 	unsigned int x = rnd_below(r, 100);
 
-	memset(op, 0, sizeof(*op));
+	memset(op, 0, offsetof(struct op, c));
 	op->seq = ++v->seq;
 	op->cap_at_issue = atomic_load(&v->s->cap);
 	op->disturb = atomic_load(&v->disturb);
 	op->kind = pick_kind(v, x);
 
 	switch (op->kind) {
-	case FZ_OP_HVC:
-		next_hvc(v, op);
+	case FZ_OP_BATCH:
+		next_batch(v, op);
 		break;
 	case FZ_OP_SMC:
 		op->a[0] = chance(r, 50) ? PSCI_1_0_FN64_SYSTEM_SUSPEND : rnd(r);
@@ -153,116 +92,45 @@ static void next_op(struct vcpu *v)
 }
 
 /* KVM has no SMC conduit: NOT_SUPPORTED, x1-x3 untouched, no exit. */
-static void check_smc(const struct op *op, const uint64_t *r)
+static void check_smc(struct vcpu *v, const struct op *op)
 {
-	CHECK(r[0] == ~0ULL && r[1] == op->a[1] && r[2] == op->a[2] &&
-	      r[3] == op->a[3],
-	      "SMC %#" PRIx64 " returned x0-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
-	      ", want ~0 and the arguments", op->a[0], r[0], r[1], r[2], r[3]);
-}
-
-/*
- * A SYSTEM_SUSPEND that exited: KVM changed nothing, the guest sees what
- * userspace left, the function ID if it left x0 alone, and its own
- * arguments (narrowed for SMC32).
- */
-static void check_suspend_call(struct vcpu *v, const struct op *op, const uint64_t *r)
-{
-	uint32_t fn = op->a[0];
-	bool narrow = fn == PSCI_1_0_FN_SYSTEM_SUSPEND;
-	uint64_t x1 = narrow ? (uint32_t)op->a[1] : op->a[1];
-	uint64_t x2 = narrow ? (uint32_t)op->a[2] : op->a[2];
-	uint64_t x3 = narrow ? (uint32_t)op->a[3] : op->a[3];
-	uint64_t m = v->s->a32 ? 0xffffffffULL : ~0ULL;
-
-	CHECK((r[0] & m) == (op->susp_x0 & m) || (r[0] & m) == (op->a[0] & m),
-	      "SYSTEM_SUSPEND returned x0=%#" PRIx64 " to the guest, userspace left %#" PRIx64,
-	      r[0], op->susp_x0);
-	CHECK(r[1] == x1 && r[2] == x2 && r[3] == x3,
-	      "SYSTEM_SUSPEND (%#x) changed x1-x3: %#" PRIx64 " %#" PRIx64 " %#" PRIx64
-	      ", want %#" PRIx64 " %#" PRIx64 " %#" PRIx64,
-	      fn, r[1], r[2], r[3], x1, x2, x3);
-}
-
-/* CPU_ON/AFFINITY_INFO of a sibling that stayed SUSPENDED: it is ON. */
-static void check_target(struct vcpu *v, const struct op *op, const uint64_t *r)
-{
-	struct slot *s = v->s;
-	struct vcpu *t = &s->v[op->tgt];
-	uint32_t fn = op->a[0];
-	bool on = (fn & 0x1f) == 3;
-	int64_t x0 = s->a32 ? (int32_t)r[0] : (int64_t)r[0];
-
-	if (atomic_load(&t->susp_epoch) != op->tgt_epoch ||
-	    disturb_now(t) != op->tgt_disturb)
-		return;
-	CHECK(x0 == (on ? PSCI_RET_ALREADY_ON : 0),
-	      "%s of vCPU %d, SUSPENDED all along: x0=%#" PRIx64 ", want %s",
-	      on ? "CPU_ON" : "AFFINITY_INFO", op->tgt, r[0],
-	      on ? "ALREADY_ON" : "ON (0)");
-	ST(TGT_SUSP);
-}
-
-/* An HVC KVM answered: x1-x3 zeroed, x0 as the model says. */
-static void check_answer(struct vcpu *v, const struct op *op, const uint64_t *r)
-{
-	struct slot *s = v->s;
-	uint32_t fn = op->a[0];
-	struct psci_vm vm = { s->psci, s->a32, s->nvcpus };
-	struct psci_call c = {
-		.a = { op->a[0], op->a[1], op->a[2], op->a[3] },
-		.caller = v->idx,
-		.cap_at_issue = op->cap_at_issue,
-		.sysev = op->sysev,
-	};
-	struct psci_answer a;
-
-	/* The ARCH_WORKAROUND calls are answered by EL2 alone: x0 only. */
-	CHECK(fn == 0x80008000 || fn == 0x80007fff || fn == 0x80003fff ||
-	      (!r[1] && !r[2] && !r[3]),
-	      "call %#" PRIx64 " returned x1-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", want 0",
-	      op->a[0], r[1], r[2], r[3]);
-	if (op->tgt >= 0 && (op->tgt_epoch & 1) && s->psci != PSCI_V01)
-		check_target(v, op, r);
-	c.cap_now = atomic_load(&s->cap);
-	psci_model(&vm, &c, &a);
-	CHECK(psci_answer_ok(&vm, &a, r[0]),
-	      "call %#" PRIx64 " (x1=%#" PRIx64 " x2=%#" PRIx64 ") on PSCI %s, cap %s at issue/%s now: x0=%#" PRIx64 ", want %s",
-	      op->a[0], op->a[1], op->a[2], psci_name(s->psci),
-	      op->cap_at_issue == CAP_ON ? "on" : op->cap_at_issue ? "enabling" : "off",
-	      c.cap_now == CAP_ON ? "on" : "not on", r[0], a.why);
-}
-
-static void check_results(struct vcpu *v)
-{
-	struct slot *s = v->s;
-	struct op *op = &v->cur;
 	volatile uint64_t *mb = v->mb;
 	uint64_t r[4] = { mb[MB_R0 / 8], mb[MB_R0 / 8 + 1],
 			  mb[MB_R2 / 8], mb[MB_R2 / 8 + 1] };
 
 	trace(v, "done %" PRIu64 ": x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " x3=%#" PRIx64,
 	      op->seq, r[0], r[1], r[2], r[3]);
+	ST(CHECKED);
+	CHECK(r[0] == ~0ULL && r[1] == op->a[1] && r[2] == op->a[2] &&
+	      r[3] == op->a[3],
+	      "SMC %#" PRIx64 " returned x0-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+	      ", want ~0 and the arguments", op->a[0], r[0], r[1], r[2], r[3]);
+}
+
+/* The guest reported the operation done: judge what it did. */
+static void check_results(struct vcpu *v)
+{
+	struct slot *s = v->s;
+	struct op *op = &v->cur;
+	uint64_t idx = v->mb[MB_IDX / 8];
 	/* A racer's VCPU_INIT or SET_MP_STATE during the op: not judged. */
-	if (disturb_now(v) != op->disturb) {
+	bool disturbed = disturb_now(v) != op->disturb;
+	/* A sibling's SYSTEM_OFF/RESET stops everyone, mid-call too. */
+	bool ours = !disturbed && !atomic_load(&s->tainted) && !atomic_load(&s->sysevent);
+
+	if (disturbed)
 		trace(v, "op %" PRIu64 " disturbed by a racer", op->seq);
-		return;
-	}
-	if (op->kind == FZ_OP_GIC) {
+	else if (op->kind == FZ_OP_GIC) {
 		v->gic_ready = true;
 		v->gic_disturb = op->disturb;
 	}
-	/* A sibling's SYSTEM_OFF/RESET stops everyone, mid-call too. */
-	if ((op->kind != FZ_OP_HVC && op->kind != FZ_OP_SMC) ||
-	    atomic_load(&s->tainted) || atomic_load(&s->sysevent))
-		return;
-	ST(CHECKED);
-	if (op->kind == FZ_OP_SMC)
-		check_smc(op, r);
-	else if (op->susp_exits)
-		check_suspend_call(v, op, r);
-	else
-		check_answer(v, op, r);
+	if (op->kind == FZ_OP_BATCH) {
+		CHECK(!ours || idx == op->n, "batch of %u reported done after %" PRIu64 " calls",
+		      op->n, idx);
+		judge_batch(v, op->n);
+	} else if (op->kind == FZ_OP_SMC && ours) {
+		check_smc(v, op);
+	}
 }
 
 static void handle_doorbell(struct vcpu *v, uint64_t data)

@@ -46,6 +46,9 @@ static void setup_memory(struct slot *s, uint64_t *r)
 	s->ram = mmap(NULL, FZ_RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(s->ram != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(fz_guest_end - fz_guest_start <= FZ_MBOX_OFF &&
+	      fz_guest32_end - fz_guest32_start <= FZ_MBOX_OFF,
+	      "the guest blob overlaps the mailboxes");
 	if (s->a32)
 		memcpy(s->ram, fz_guest32_start, fz_guest32_end - fz_guest32_start);
 	else
@@ -66,6 +69,7 @@ static void create_vcpu(struct slot *s, int i, uint64_t *r)
 	v->idx = i;
 	v->rng = seed_for(s->vm_no * 16 + i + 1000);
 	v->mb = (volatile uint64_t *)((char *)s->ram + FZ_MBOX_OFF + (i << FZ_MBOX_SHIFT));
+	v->batch = (volatile uint64_t *)((char *)s->ram + FZ_BATCH_OFF + (i << FZ_BATCH_SHIFT));
 	pthread_mutex_init(&v->st_lock, NULL);
 	v->run = ka_vcpu_create(g.kvm, s->vm, i, &v->fd);
 	CHECK(v->run, "creating vCPU %d: %s", i, strerror(errno));
