@@ -26,6 +26,8 @@ static void wake_vcpu(struct vcpu *v)
 		return;
 	v->wake_irqd = atomic_load(&v->irq_disturb);
 	wake_line(v, atomic_load(&v->wake_src), 1);
+	if (g.waker_lag_ms)
+		sleep_ns(g.waker_lag_ms * 1000000ULL);
 	trace(v, "waker: %s source %d", last ? "raise again" : "raise",
 	      atomic_load(&v->wake_src));
 	atomic_store(&v->wake_raised, now);
