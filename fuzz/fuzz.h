@@ -217,7 +217,7 @@ struct racer {
 
 struct fuzz {
 	uint64_t seed;
-	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms;
+	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms, init_lag_ms;
 	bool verbose, cap_less, force_cap_less, has_a32;
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
 	int kvm;

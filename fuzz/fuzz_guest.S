@@ -18,6 +18,15 @@
 	.balign	4096
 	.globl	fz_guest_start
 fz_guest_start:
+	/*
+	 * A racer's KVM_ARM_VCPU_INIT can lose to an MMIO exit the vCPU's
+	 * own thread makes in between (the racer completes any pending MMIO
+	 * first, with immediate_exit, but cannot keep the vCPU from running
+	 * before the INIT): the next KVM_RUN completes that MMIO and moves
+	 * the PC past the first instruction of the new one (see README).
+	 * Skipping this one changes nothing.
+	 */
+	nop
 	mrs	x9, mpidr_el1
 	and	x9, x9, #0xff
 	adr	x10, fz_guest_start
@@ -179,9 +188,10 @@ fz_guest_end:
 	.balign	4096
 	.globl	fz_guest32_start
 fz_guest32_start:
+	.word	0xe320f000	/* nop			@ see fz_guest_start */
 	.word	0xee109fb0	/* mrc	p15, 0, r9, c0, c0, 5	@ MPIDR */
 	.word	0xe20990ff	/* and	r9, r9, #0xff */
-	.word	0xe24fa010	/* adr	r10, fz_guest32_start */
+	.word	0xe24fa014	/* adr	r10, fz_guest32_start */
 	.word	0xe28a6902	/* add	r6, r10, #FZ_BATCH_OFF */
 	.word	0xe0866609	/* add	r6, r6, r9, lsl #FZ_BATCH_SHIFT */
 	.word	0xe28aa901	/* add	r10, r10, #FZ_MBOX_OFF */

@@ -94,6 +94,9 @@ void reinit_locked(struct vcpu *v, uint64_t pc, uint64_t ctx)
 	v->run->immediate_exit = 0;
 	CHECK(r < 0 && errno == EINTR, "KVM_RUN with immediate_exit: %d (%s), want EINTR",
 	      r, r ? strerror(errno) : "success");
+	/* from a racer, the vCPU's thread may run it meanwhile (fuzz_guest.S) */
+	if (g.init_lag_ms && !pthread_equal(pthread_self(), v->thr))
+		sleep_ns(g.init_lag_ms * 1000000ULL);
 	CHECK(!ka_vcpu_init(v->s->vm, v->fd, v->features),
 	      "KVM_ARM_VCPU_INIT(vCPU %d) again with the same features: %s",
 	      v->idx, strerror(errno));

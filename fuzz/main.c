@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--verbose]\n"
+	       "          [--init-lag MS] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -66,7 +66,9 @@ static void usage(const char *p)
 	       "  --aarch32 P  make P%% of the VMs AArch32 ones, if KVM can (12)\n"
 	       "  --vgic P     give P%% of the AArch64 VMs an in-kernel vGICv3 (50)\n"
 	       "  --waker-lag MS  the waker pauses MS ms after raising a line, before\n"
-	       "               noting it raised (to reproduce a past race of its own)\n",
+	       "               noting it raised (to reproduce a past race of its own)\n"
+	       "  --init-lag MS  a racer pauses MS ms between completing the vCPU's MMIO\n"
+	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -83,6 +85,7 @@ static int parse_args(int argc, char **argv)
 		{ "aarch32", required_argument, NULL, 'a' },
 		{ "vgic", required_argument, NULL, 'g' },
 		{ "waker-lag", required_argument, NULL, 'L' },
+		{ "init-lag", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -96,7 +99,7 @@ static int parse_args(int argc, char **argv)
 	g.wedge = 30;
 	g.a32_pct = 12;
 	g.vgic_pct = 50;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -107,6 +110,7 @@ static int parse_args(int argc, char **argv)
 		case 'a': g.a32_pct = atoi(optarg); break;
 		case 'g': g.vgic_pct = atoi(optarg); break;
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
+		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
@@ -114,7 +118,8 @@ static int parse_args(int argc, char **argv)
 	}
 	if (g.nslots < 1 || g.nslots > MAX_SLOTS || g.nracers < 0 ||
 	    g.nracers > MAX_RACERS || g.seconds < 1 || g.wedge < 2 ||
-	    g.waker_lag_ms < 0 || g.waker_lag_ms > 1000) {
+	    g.waker_lag_ms < 0 || g.waker_lag_ms > 1000 ||
+	    g.init_lag_ms < 0 || g.init_lag_ms > 1000) {
 		usage(argv[0]);
 		return 2;
 	}

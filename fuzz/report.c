@@ -157,8 +157,12 @@ void fail(const char *fmt, ...)
 	va_end(ap);
 	printf("\npsci_fuzz: seed %" PRIu64 " at %.3f s (replay: --seed %" PRIu64 " --seconds %d)\n",
 	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.seed, g.seconds);
-	if (tls_vcpu)
+	if (tls_vcpu) {
 		dump_guest(tls_vcpu);
+		for (int i = 0; i < tls_vcpu->s->nvcpus; i++)
+			if (&tls_vcpu->s->v[i] != tls_vcpu)
+				dump_vcpu(&tls_vcpu->s->v[i]);
+	}
 	dump_vms();
 	dump_threads();
 	printf("psci_fuzz: counters so far:\n");
