@@ -174,7 +174,13 @@ struct vcpu {
 	uint64_t resume_ctx;
 	uint32_t resume_disturb;
 
-	/* for the waker thread */
+	/*
+	 * For the waker thread. wake_lock makes its check, raise and note
+	 * one step with respect to the suspension they are for: the raise
+	 * wakes the vCPU at once, whose thread may resume and be suspended
+	 * again before the waker notes the raise.
+	 */
+	pthread_mutex_t wake_lock;
 	_Atomic int wake_pending;
 	_Atomic int wake_src;		/* WAKE_* */
 	_Atomic uint64_t wake_at, wake_raised, wake_first;

@@ -17,7 +17,9 @@ void abandon_suspend(struct vcpu *v, const char *why)
 	trace(v, "honoured suspend abandoned: %s", why);
 	atomic_fetch_add(&v->susp_epoch, 1);
 	ST(W_ABANDON);
+	pthread_mutex_lock(&v->wake_lock);
 	atomic_store(&v->wake_pending, 0);
+	pthread_mutex_unlock(&v->wake_lock);
 	v->our_susp = false;
 }
 
@@ -61,11 +63,13 @@ static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
 		src = WAKE_SPI + rnd_below(r, 2);
 	else
 		src = rnd_below(r, 4) ? WAKE_IRQ : WAKE_FIQ;
+	pthread_mutex_lock(&v->wake_lock);
 	atomic_store(&v->wake_src, src);
 	atomic_store(&v->wake_raised, 0);
 	atomic_store(&v->wake_first, 0);
 	atomic_store(&v->wake_at, now_ns() + rnd_below(r, 30) * 1000000ULL);
 	atomic_store(&v->wake_pending, 1);
+	pthread_mutex_unlock(&v->wake_lock);
 	trace(v, "honour: SUSPENDED, entry %#" PRIx64 " ctx %#" PRIx64 ", wake by source %d",
 	      entry, ctx, src);
 
@@ -241,7 +245,9 @@ static void resume(struct vcpu *v)
 	int src = atomic_load(&v->wake_src);
 
 	ST(W_OURS);
+	pthread_mutex_lock(&v->wake_lock);
 	atomic_store(&v->wake_pending, 0);
+	pthread_mutex_unlock(&v->wake_lock);
 	note_wake_latency(v);
 	if (susp_undisturbed(v))
 		check_still_suspended(v, "after its WAKEUP exit, want SUSPENDED");

@@ -71,6 +71,7 @@ static void create_vcpu(struct slot *s, int i, uint64_t *r)
 	v->mb = (volatile uint64_t *)((char *)s->ram + FZ_MBOX_OFF + (i << FZ_MBOX_SHIFT));
 	v->batch = (volatile uint64_t *)((char *)s->ram + FZ_BATCH_OFF + (i << FZ_BATCH_SHIFT));
 	pthread_mutex_init(&v->st_lock, NULL);
+	pthread_mutex_init(&v->wake_lock, NULL);
 	v->run = ka_vcpu_create(g.kvm, s->vm, i, &v->fd);
 	CHECK(v->run, "creating vCPU %d: %s", i, strerror(errno));
 	v->features = s->a32 ? 1U << KVM_ARM_VCPU_EL1_32BIT : 0;
@@ -238,6 +239,7 @@ void destroy_vm(struct slot *s)
 		munmap(v->run, ioctl(g.kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
 		close(v->fd);
 		pthread_mutex_destroy(&v->st_lock);
+		pthread_mutex_destroy(&v->wake_lock);
 	}
 	if (s->gic >= 0)
 		close(s->gic);

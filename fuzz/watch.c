@@ -13,10 +13,12 @@
 /*
  * Raise the line once. Raise it again only if a racer may have lowered it
  * since: otherwise one raise must be enough (level-triggered lines).
+ * wake_lock held.
  */
-static void wake_vcpu(struct vcpu *v)
+static void wake_locked(struct vcpu *v)
 {
 	uint64_t now = now_ns(), last;
+	int src = atomic_load(&v->wake_src);
 
 	if (!atomic_load(&v->wake_pending) || now < atomic_load(&v->wake_at))
 		return;
@@ -25,16 +27,22 @@ static void wake_vcpu(struct vcpu *v)
 		     atomic_load(&v->irq_disturb) == v->wake_irqd))
 		return;
 	v->wake_irqd = atomic_load(&v->irq_disturb);
-	wake_line(v, atomic_load(&v->wake_src), 1);
+	wake_line(v, src, 1);
 	if (g.waker_lag_ms)
 		sleep_ns(g.waker_lag_ms * 1000000ULL);
-	trace(v, "waker: %s source %d", last ? "raise again" : "raise",
-	      atomic_load(&v->wake_src));
+	trace(v, "waker: %s source %d", last ? "raise again" : "raise", src);
 	atomic_store(&v->wake_raised, now);
 	if (!last)
 		atomic_store(&v->wake_first, now);
 	else
 		ST(W_RERAISE);
+}
+
+static void wake_vcpu(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->wake_lock);
+	wake_locked(v);
+	pthread_mutex_unlock(&v->wake_lock);
 }
 
 void *waker_thread(void *arg)
