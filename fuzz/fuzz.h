@@ -14,6 +14,7 @@
  *   vm.c          creating and retiring VMs
  *   racer.c       the racer threads
  *   watch.c       the waker and the watchdog threads
+ *   kmsg.c        kernel splats, from /dev/kmsg
  *   main.c        options and the main loop
  */
 #ifndef FUZZ_H
@@ -223,6 +224,7 @@ struct racer {
 
 struct fuzz {
 	uint64_t seed;
+	char replay[512];		/* the command line that replays the run */
 	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms, init_lag_ms;
 	bool verbose, cap_less, force_cap_less, has_a32;
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
@@ -297,6 +299,11 @@ void destroy_vm(struct slot *s);
 
 /* racer.c */
 void *racer_thread(void *arg);
+
+/* kmsg.c */
+bool kmsg_start(void);
+const char *kmsg_poll(void);
+int64_t kmsg_splats(void);
 
 /* watch.c */
 void *waker_thread(void *arg);

@@ -72,6 +72,18 @@ static void usage(const char *p)
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
+/* The command line that replays this run, for the failure report. */
+static void note_command(int argc, char **argv, bool seeded)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < argc && len < sizeof(g.replay); i++)
+		len += snprintf(g.replay + len, sizeof(g.replay) - len, "%s%s",
+				i ? " " : "", argv[i]);
+	if (!seeded && len < sizeof(g.replay))
+		snprintf(g.replay + len, sizeof(g.replay) - len, " --seed %" PRIu64, g.seed);
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv)
 {
@@ -125,6 +137,7 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!seeded)
 		g.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	note_command(argc, argv, seeded);
 	return -1;
 }
 
@@ -143,6 +156,8 @@ static bool probe_kvm(void)
 	g.has_cap = ka_check_cap(g.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) > 0;
 	g.cap_less = g.force_cap_less || !g.has_cap;
 	g.has_a32 = ka_check_cap(g.kvm, KVM_CAP_ARM_EL1_32BIT) > 0;
+	if (!kmsg_start())
+		printf("psci_fuzz: cannot read /dev/kmsg: kernel splats are left to the harness\n");
 	if (g.cap_less)
 		printf("psci_fuzz: KVM_CAP_ARM_SYSTEM_SUSPEND %s: running the cap-less subset "
 		       "(SYSTEM_SUSPEND must answer NOT_SUPPORTED%s)\n",
@@ -195,15 +210,46 @@ static void run_slots(uint64_t *rng)
 			destroy_vm(&g.slot[i]);
 }
 
+static uint64_t sum_stats(int first, int last)
+{
+	uint64_t n = 0;
+
+	for (int i = first; i <= last; i++)
+		n += st[i];
+	return n;
+}
+
+/* The figures make fuzz and make test quote: calls, exits, races, VMs, splats. */
+static void figures(double secs)
+{
+	uint64_t made = sum_stats(ST_C_VERSION, ST_C_RANDOM);
+	uint64_t exits = sum_stats(ST_X_DOOR, ST_X_NISV);
+	uint64_t races = sum_stats(ST_R_KICK, ST_R_FOREIGN);
+	int64_t splats = kmsg_splats();
+
+	printf("psci_fuzz: %.0f calls checked per second (%" PRIu64 " in %.1f s); %" PRIu64
+	       " made, %" PRIu64 " not judged\n", st[ST_CHECKED] / secs,
+	       (uint64_t)st[ST_CHECKED], secs, made, (uint64_t)st[ST_UNJUDGED]);
+	printf("psci_fuzz: %" PRIu64 " exits: doorbell %" PRIu64 ", SUSPEND %" PRIu64
+	       ", WAKEUP %" PRIu64 ", SHUTDOWN %" PRIu64 ", RESET %" PRIu64 ", NISV %" PRIu64
+	       ", other MMIO %" PRIu64 "\n", exits, (uint64_t)st[ST_X_DOOR],
+	       (uint64_t)st[ST_X_SUSP], (uint64_t)st[ST_X_WAKE], (uint64_t)st[ST_X_SHUT],
+	       (uint64_t)st[ST_X_RESET], (uint64_t)st[ST_X_NISV], (uint64_t)st[ST_X_STRAY]);
+	printf("psci_fuzz: %" PRIu64 " racer operations, %" PRIu64 " VMs, kernel splats %s%" PRId64
+	       ", mismatches 0\n", races, (uint64_t)st[ST_VMS],
+	       splats < 0 ? "unknown (no /dev/kmsg) " : "", splats < 0 ? 0 : splats);
+}
+
 static void summary(void)
 {
 	double secs = (now_ns() - g.t0) / 1e9;
+	const char *splat = kmsg_poll();
 
+	CHECK(!splat, "kernel splat: %s", splat);
 	printf("psci_fuzz: summary (seed %" PRIu64 ", %.1f s, %s):\n", g.seed,
 	       secs, g.cap_less ? "cap-less subset" : "full");
 	print_stats();
-	printf("psci_fuzz: %.0f calls checked per second (%" PRIu64 " in %.1f s)\n",
-	       st[ST_CHECKED] / secs, (uint64_t)st[ST_CHECKED], secs);
+	figures(secs);
 	if (st[ST_W_SPIN])
 		printf("psci_fuzz: NOTE: %" PRIu64 " suspended waits kept a CPU busy (see README)\n",
 		       (uint64_t)st[ST_W_SPIN]);

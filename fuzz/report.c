@@ -155,8 +155,8 @@ void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\npsci_fuzz: seed %" PRIu64 " at %.3f s (replay: --seed %" PRIu64 " --seconds %d)\n",
-	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.seed, g.seconds);
+	printf("\npsci_fuzz: seed %" PRIu64 " at %.3f s; replay: %s\n",
+	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.replay);
 	if (tls_vcpu) {
 		dump_guest(tls_vcpu);
 		for (int i = 0; i < tls_vcpu->s->nvcpus; i++)

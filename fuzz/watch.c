@@ -3,7 +3,8 @@
  * psci_fuzz: the waker thread, which raises the wake-up interrupt of
  * honoured suspends, and the watchdog, which signals vCPU threads that stay
  * in KVM_RUN and fails the run ("wedged") when one stays there --wedge
- * seconds despite the signals, or a racer that long in one ioctl.
+ * seconds despite the signals, or a racer that long in one ioctl, and
+ * fails it on a kernel splat.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -106,6 +107,15 @@ static void watch_racers(uint64_t limit)
 	}
 }
 
+/* A kernel splat fails the run now, with the state that led to it. */
+static void watch_kmsg(void)
+{
+	const char *splat = kmsg_poll();
+
+	if (splat)
+		fail("kernel splat: %s", splat);
+}
+
 void *watchdog_thread(void *arg)
 {
 	uint64_t limit = g.wedge * 1000000000ULL;
@@ -122,6 +132,7 @@ void *watchdog_thread(void *arg)
 			pthread_rwlock_unlock(&s->lock);
 		}
 		watch_racers(limit);
+		watch_kmsg();
 		sleep_ns(100000000);
 	}
 	return NULL;
