@@ -76,7 +76,8 @@ selftest-harness:
 	@harness/tests/run.sh
 
 # make test re-runs the harness's own tests when the harness changed.
-$(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c
+$(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c \
+		$(wildcard fuzz/psci_model.* fuzz/test_psci_model.c)
 	@harness/tests/run.sh
 	@mkdir -p $(@D) && touch $@
 

@@ -212,6 +212,10 @@ check export-tree 0 'export: 3 patch' env BUILD="$tmp/tb" $h/export.sh "$tl" "$p
 check tree-after-export 0 'series unchanged' tr
 check export-series3 0 '^0003-a-add-five.patch$' cat "$p/series"
 
+# The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
+check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \
+	make -s -C fuzz test O="$tmp/fuzz-test"
+
 HARNESS_T0=$t0
 . harness/lib.sh
 stage "harness: self-tests: $pass passed, $fail failed"
