@@ -23,7 +23,7 @@ if [ ! -f "$src/Makefile" ]; then
 	TAR_SHA=3b8ee8eaec6ff5e1661343ff73ac04ce59d020f552f29543c02f571960d75345 \
 		logged fetch-upstream "$here/fetch-base.sh" "$cache"
 	stage "upstream: extract"
-	tar -xf "$cache/linux-source-6.12.tar.xz" -C "$cache"
+	tar -xf "$cache/tarballs/linux-source-6.12_6.12.117-1.tar.xz" -C "$cache"
 fi
 
 # The uapi the series adds, field by field and value by value, against
