@@ -30,8 +30,6 @@
 #include "fuzz_guest.h"
 #include "psci_model.h"
 
-#define KSFT_SKIP	4
-
 #define MAX_SLOTS	4
 #define MAX_VCPUS	4
 #define MAX_RACERS	8
@@ -245,8 +243,6 @@ extern __thread struct vcpu *tls_vcpu;	/* the vCPU a failure is about */
 /* ------------------------------------------------------------------ */
 /* util.c */
 
-uint64_t now_ns(void);
-uint64_t thread_cpu_ns(void);
 void sleep_ns(uint64_t ns);
 uint64_t rnd(uint64_t *s);
 uint64_t rnd_below(uint64_t *s, uint64_t n);

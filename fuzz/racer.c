@@ -22,7 +22,7 @@ static void busy(struct racer *rc, const char *what)
 	if (what)
 		atomic_store(&g.racer_vcpu[rc->id], tls_vcpu);
 	atomic_store(&g.racer_what[rc->id], what);
-	atomic_store(&g.racer_busy[rc->id], what ? now_ns() : 0);
+	atomic_store(&g.racer_busy[rc->id], what ? ka_now_ns() : 0);
 }
 
 /* Wait on the quiesce condition for 20 ms at most; q_lock held. */
@@ -45,7 +45,7 @@ static void q_wait(struct slot *s)
  */
 static bool quiesce(struct slot *s)
 {
-	uint64_t deadline = now_ns() + g.wedge * 1000000000ULL;
+	uint64_t deadline = ka_now_ns() + g.wedge * 1000000000ULL;
 	bool ok = true;
 
 	pthread_mutex_lock(&s->q_owner);
@@ -56,7 +56,7 @@ static bool quiesce(struct slot *s)
 			ok = false;
 			break;
 		}
-		CHECK(now_ns() < deadline,
+		CHECK(ka_now_ns() < deadline,
 		      "wedged: the vCPU threads of VM #%" PRIu64 " did not come out of KVM_RUN in %d s",
 		      s->vm_no, g.wedge);
 		pthread_mutex_unlock(&s->q_lock);
@@ -329,7 +329,7 @@ static void race_get_reg(struct racer *rc, struct slot *s, struct vcpu *v)
 static void race_enable_cap(struct racer *rc, struct slot *s)
 {
 	if (!s->cap_later || atomic_load(&s->cap) ||
-	    now_ns() - atomic_load(&s->born) <= 300000000ULL)
+	    ka_now_ns() - atomic_load(&s->born) <= 300000000ULL)
 		return;
 	atomic_store(&s->cap, CAP_ENABLING);
 	busy(rc, "KVM_ENABLE_CAP");
