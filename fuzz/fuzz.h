@@ -28,6 +28,7 @@
 
 #include "kvm_arm.h"
 #include "fuzz_guest.h"
+#include "kmsg.h"
 #include "psci_model.h"
 
 #define MAX_SLOTS	4
@@ -225,6 +226,7 @@ struct fuzz {
 	char replay[512];		/* the command line that replays the run */
 	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms, init_lag_ms;
 	bool verbose, cap_less, force_cap_less, has_a32;
+	bool wild_spis;			/* SPIs past nr_irqs too (patches-stable/) */
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
 	int kvm;
 	uint64_t t0, deadline;
@@ -295,11 +297,6 @@ void destroy_vm(struct slot *s);
 
 /* racer.c */
 void *racer_thread(void *arg);
-
-/* kmsg.c */
-bool kmsg_start(void);
-const char *kmsg_poll(void);
-int64_t kmsg_splats(void);
 
 /* watch.c */
 void *waker_thread(void *arg);

@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--init-lag MS] [--verbose]\n"
+	       "          [--init-lag MS] [--wild-spis] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -68,7 +68,9 @@ static void usage(const char *p)
 	       "  --waker-lag MS  the waker pauses MS ms after raising a line, before\n"
 	       "               noting it raised (to reproduce a past race of its own)\n"
 	       "  --init-lag MS  a racer pauses MS ms between completing the vCPU's MMIO\n"
-	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n",
+	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
+	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
+	       "               those without patches-stable/\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv)
 		{ "vgic", required_argument, NULL, 'g' },
 		{ "waker-lag", required_argument, NULL, 'L' },
 		{ "init-lag", required_argument, NULL, 'I' },
+		{ "wild-spis", no_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -111,7 +114,7 @@ static int parse_args(int argc, char **argv)
 	g.wedge = 30;
 	g.a32_pct = 12;
 	g.vgic_pct = 50;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:Wvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -123,6 +126,7 @@ static int parse_args(int argc, char **argv)
 		case 'g': g.vgic_pct = atoi(optarg); break;
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
 		case 'I': g.init_lag_ms = atoi(optarg); break;
+		case 'W': g.wild_spis = true; break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;

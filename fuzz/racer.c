@@ -205,14 +205,19 @@ static void pick_irq(uint64_t *r, struct slot *s, struct vcpu *v, struct irq_pic
 		break;
 	case KVM_ARM_IRQ_TYPE_SPI:
 		/*
-		 * No SPI at or past nr_irqs: 5.10's vgic_get_irq() WARNs on
-		 * those ("Looking up struct vgic_irq for reserved INTID")
-		 * before KVM_IRQ_LINE fails with EINVAL, with or without the
-		 * series; later kernels dropped that WARN. It is not what
-		 * this fuzzer is after, and it would fail every run.
+		 * SPIs at or past nr_irqs only with --wild-spis: 5.10's
+		 * vgic_get_irq() WARNs on those up to 8191 ("Looking up
+		 * struct vgic_irq for reserved INTID") before KVM_IRQ_LINE
+		 * fails with EINVAL, with or without the series, until
+		 * patches-stable/ is applied (mainline dropped the WARN in
+		 * v5.15).
 		 */
-		p->num = chance(r, 60) ? (uint32_t)(FZ_SPI_BASE + v->idx) :
-					 (uint32_t)rnd_below(r, FZ_NR_IRQS);
+		if (g.wild_spis && chance(r, 10))
+			p->num = FZ_NR_IRQS + (chance(r, 50) ? rnd_below(r, 1024 - FZ_NR_IRQS) :
+					       rnd_below(r, 0x10000 - FZ_NR_IRQS));
+		else
+			p->num = chance(r, 60) ? (uint32_t)(FZ_SPI_BASE + v->idx) :
+						 (uint32_t)rnd_below(r, FZ_NR_IRQS);
 		p->cpu = 0;
 		if (!s->vgic)
 			p->want = ENXIO;

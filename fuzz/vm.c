@@ -86,12 +86,16 @@ static void create_vcpu(struct slot *s, int i, uint64_t *r)
 	ST(VCPUS);
 }
 
-/* The PSCI version is VM-wide; 1.0 is the default, set it or not. */
+/*
+ * The PSCI version is VM-wide. 1.0 is 5.10's default: set it or not;
+ * later kernels default to 1.1, which the model does not know: set 1.0.
+ */
 static void set_psci_version(struct slot *s, uint64_t *r)
 {
 	struct vcpu *v = &s->v[0];
+	uint64_t dflt = get_reg(v, KVM_REG_ARM_PSCI_VERSION);
 
-	if (s->psci != PSCI_V10 || chance(r, 30))
+	if (s->psci != PSCI_V10 || dflt != PSCI_V10 || chance(r, 30))
 		CHECK(!ka_set_reg(v->fd, KVM_REG_ARM_PSCI_VERSION, s->psci),
 		      "setting KVM_REG_ARM_PSCI_VERSION to %s: %s", psci_name(s->psci),
 		      strerror(errno));
