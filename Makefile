@@ -20,7 +20,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fuzz bench parity deps base tree export kernel initramfs run \
+.PHONY: all test demo fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -32,6 +32,7 @@ help:
 	@echo 'make demo              run the demo with its console live'
 	@echo 'make fuzz / bench      the long fuzz runs / the benchmark'
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
+	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
@@ -57,6 +58,22 @@ bench: deps base tree kernel initramfs
 # give the same results as this tree's last `make test`.
 parity: test
 	@$(H)/upstream.sh
+
+# Binaries nobody here built (harness/peers.sh): Debian's stock kernels as
+# L2 guests and Debian's QEMU on the series, then QEMU on the base alone
+# (an empty PATCHES, in $(BUILD)/base), whose answers must be the same.
+peers: TESTS = peer:*
+peers: deps base tree kernel initramfs
+	@$(H)/peers.sh peers
+	@mkdir -p $(BUILD)/no-patches
+	@$(MAKE) --no-print-directory peers-base BUILD=$(BUILD)/base \
+		PATCHES=$(BUILD)/no-patches
+	@$(H)/peers.sh --compare $(BUILD)/logs/peers-latest.log \
+		$(BUILD)/base/logs/peers-base-latest.log
+
+peers-base: TESTS = peer:*
+peers-base: deps base tree kernel initramfs
+	@$(H)/peers.sh peers-base
 
 deps:
 	@$(H)/deps.sh
