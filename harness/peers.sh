@@ -18,8 +18,9 @@ if [ "${1:-}" = --compare ]; then
 	b=$(grep -ho 'qemu_peer: answers: .*' "$3" || true)
 	stage "peers: Debian's QEMU on the series:   ${a:-no answers}"
 	stage "peers: Debian's QEMU on the base:     ${b:-no answers}"
-	[ -n "$a" ] && [ "$a" = "$b" ] ||
+	if [ -z "$a" ] || [ "$a" != "$b" ]; then
 		die "Debian's QEMU saw different hosts (or did not run): $2 $3"
+	fi
 	stage "peers: identical answers on both kernels"
 	exit 0
 fi
