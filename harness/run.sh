@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh NAME: boot $OUT's Image with $BUILD/initramfs.cpio under QEMU
+# run.sh NAME: boot $OUT's Image with $BUILD/initramfs.cpio ($INITRD) under QEMU
 # (TCG, nested virtualization), log the console to
 # $BUILD/logs/NAME-<time>.log and judge it. Exit status: the verdict's.
 set -euo pipefail
@@ -21,7 +21,7 @@ esac
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
       -cpu "$cpu" -smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-2G}"
       -nographic -no-reboot -nic none
-      -kernel "$out/arch/arm64/boot/Image" -initrd "$BUILD/initramfs.cpio"
+      -kernel "$out/arch/arm64/boot/Image" -initrd "${INITRD:-$BUILD/initramfs.cpio}"
       -append "console=ttyAMA0 panic=-1 ${APPEND:-}")
 stage "boot: $(basename "$(dirname "$out")")/$(basename "$out") on qemu TCG -cpu $cpu ($HOST) -smp ${QEMU_SMP:-2} -m ${QEMU_MEM:-2G}, $n test(s), log $log"
 ln -sfn "$(basename "$log")" "$LOGS/$1-latest.log"
