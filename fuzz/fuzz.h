@@ -31,8 +31,6 @@
 #include "kmsg.h"
 #include "psci_model.h"
 
-#define KSFT_SKIP	4
-
 #define MAX_SLOTS	4
 #define MAX_VCPUS	4
 #define MAX_RACERS	8
@@ -247,8 +245,6 @@ extern __thread struct vcpu *tls_vcpu;	/* the vCPU a failure is about */
 /* ------------------------------------------------------------------ */
 /* util.c */
 
-uint64_t now_ns(void);
-uint64_t thread_cpu_ns(void);
 void sleep_ns(uint64_t ns);
 uint64_t rnd(uint64_t *s);
 uint64_t rnd_below(uint64_t *s, uint64_t n);
@@ -264,7 +260,6 @@ void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 
 /* ioctls.c */
 bool valid_mp(uint32_t mp);
-const char *mp_name(uint32_t mp);
 uint32_t get_mp(struct vcpu *v);
 void set_mp_locked(struct vcpu *v, uint32_t mp);
 void set_runnable(struct vcpu *v, bool clears_susp);

@@ -128,7 +128,7 @@ static int parse_args(int argc, char **argv)
 		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'W': g.wild_spis = true; break;
 		case 'v': g.verbose = true; break;
-		case 'h': usage(argv[0]); return 0;
+		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -192,10 +192,10 @@ static void init_slots(void)
 /* Until the deadline: keep every slot busy, retire VMs that are done. */
 static void run_slots(uint64_t *rng)
 {
-	while (now_ns() < g.deadline) {
+	while (ka_now_ns() < g.deadline) {
 		for (int i = 0; i < g.nslots; i++) {
 			struct slot *s = &g.slot[i];
-			uint64_t now = now_ns();
+			uint64_t now = ka_now_ns();
 
 			if (!atomic_load(&s->live)) {
 				create_vm(s, rng);
@@ -246,7 +246,7 @@ static void figures(double secs)
 
 static void summary(void)
 {
-	double secs = (now_ns() - g.t0) / 1e9;
+	double secs = (ka_now_ns() - g.t0) / 1e9;
 	const char *splat = kmsg_poll();
 
 	CHECK(!splat, "kernel splat: %s", splat);
@@ -275,14 +275,14 @@ int main(int argc, char **argv)
 	printf("psci_fuzz: seed %" PRIu64 ", %d s, %d VM slots, %d racers, wedge limit %d s\n",
 	       g.seed, g.seconds, g.nslots, g.nracers, g.wedge);
 	if (!probe_kvm())
-		return KSFT_SKIP;
+		return KA_EXIT_SKIP;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN returns -EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
 	init_slots();
 
-	g.t0 = now_ns();
+	g.t0 = ka_now_ns();
 	g.deadline = g.t0 + g.seconds * 1000000000ULL;
 	rng = seed_for(1);
 	CHECK(!pthread_create(&watchdog, NULL, watchdog_thread, NULL), "pthread_create");
@@ -300,5 +300,5 @@ int main(int argc, char **argv)
 	pthread_join(waker, NULL);
 	pthread_join(watchdog, NULL);
 	summary();
-	return 0;
+	return KA_EXIT_PASS;
 }

@@ -154,7 +154,7 @@ static void count_vm(struct slot *s, uint64_t now)
 
 void create_vm(struct slot *s, uint64_t *r)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ka_now_ns();
 	int cap_plan;
 
 	memset(&s->v, 0, sizeof(s->v));
@@ -202,7 +202,7 @@ void create_vm(struct slot *s, uint64_t *r)
 /* Signal the VM's vCPU threads until they all left; fail after --wedge s. */
 static void stop_vcpu_threads(struct slot *s)
 {
-	uint64_t deadline = now_ns() + g.wedge * 1000000000ULL;
+	uint64_t deadline = ka_now_ns() + g.wedge * 1000000000ULL;
 	bool all;
 
 	do {
@@ -215,7 +215,7 @@ static void stop_vcpu_threads(struct slot *s)
 		}
 		if (all)
 			break;
-		if (now_ns() > deadline) {
+		if (ka_now_ns() > deadline) {
 			for (int i = 0; i < s->nvcpus; i++)
 				if (!atomic_load(&s->v[i].done))
 					tls_vcpu = &s->v[i];
