@@ -260,7 +260,6 @@ void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 
 /* ioctls.c */
 bool valid_mp(uint32_t mp);
-const char *mp_name(uint32_t mp);
 uint32_t get_mp(struct vcpu *v);
 void set_mp_locked(struct vcpu *v, uint32_t mp);
 void set_runnable(struct vcpu *v, bool clears_susp);

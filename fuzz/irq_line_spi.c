@@ -18,7 +18,6 @@
 #include "kvm_arm.h"
 #include "kmsg.h"
 
-#define KSFT_SKIP	4
 #define NR_IRQS		96
 #define GICD_BASE	0x08000000
 #define GICR_BASE	0x080a0000
@@ -68,13 +67,13 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (kvm < 0) {
 		printf("irq_line_spi: SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
-		return KSFT_SKIP;
+		return KA_EXIT_SKIP;
 	}
 	if (!kmsg_start())
 		printf("irq_line_spi: cannot read /dev/kmsg: splats are left to the harness\n");
 	vm = make_vm(kvm);
 	if (vm < 0)
-		return fails ? 1 : KSFT_SKIP;
+		return fails ? KA_EXIT_FAIL : KA_EXIT_SKIP;
 	for (unsigned int i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		expect(vm, good[i], 1, 0);
 		expect(vm, good[i], 0, 0);
@@ -92,5 +91,5 @@ int main(void)
 	printf("irq_line_spi: %zu SPIs past nr_irqs refused, %zu in range raised and lowered: %s\n",
 	       sizeof(bad) / sizeof(bad[0]), sizeof(good) / sizeof(good[0]),
 	       fails ? "FAIL" : "PASS");
-	return fails ? 1 : 0;
+	return fails ? KA_EXIT_FAIL : KA_EXIT_PASS;
 }

@@ -128,7 +128,7 @@ static int parse_args(int argc, char **argv)
 		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'W': g.wild_spis = true; break;
 		case 'v': g.verbose = true; break;
-		case 'h': usage(argv[0]); return 0;
+		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -300,5 +300,5 @@ int main(int argc, char **argv)
 	pthread_join(waker, NULL);
 	pthread_join(watchdog, NULL);
 	summary();
-	return 0;
+	return KA_EXIT_PASS;
 }

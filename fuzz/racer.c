@@ -96,7 +96,7 @@ static void check_invalid_mp(struct racer *rc, struct vcpu *v, uint32_t s0)
 	      "KVM_SET_MP_STATE(%u): want EINVAL", bad);
 	mp = get_mp(v);
 	CHECK(mp == s0, "KVM_SET_MP_STATE(%u) failed but changed the state %s -> %s",
-	      bad, mp_name(s0), mp_name(mp));
+	      bad, ka_mp_state_name(s0), ka_mp_state_name(mp));
 }
 
 /* KVM_RUN from this thread on the SUSPENDED vCPU, IRQ line up: WAKEUP. */
@@ -119,7 +119,7 @@ static void foreign_run(struct racer *rc, struct vcpu *v)
 	      "KVM_RUN from another thread on a SUSPENDED vCPU with its IRQ line up: exit %u, want WAKEUP",
 	      run->exit_reason);
 	mp = get_mp(v);
-	CHECK(mp == KVM_MP_STATE_SUSPENDED, "after WAKEUP the vCPU reads %s", mp_name(mp));
+	CHECK(mp == KVM_MP_STATE_SUSPENDED, "after WAKEUP the vCPU reads %s", ka_mp_state_name(mp));
 	/* its parked thread looks at nothing in run before KVM_RUN */
 	wake_line(v, WAKE_IRQ, 0);
 	ST(R_FOREIGN);
@@ -148,19 +148,19 @@ static void quiet_checks(struct racer *rc, struct slot *s, struct vcpu *v)
 		set_mp_locked(v, KVM_MP_STATE_SUSPENDED);
 		mp = get_mp(v);
 		CHECK(mp == KVM_MP_STATE_SUSPENDED, "SET_MP_STATE(SUSPENDED) reads back %s",
-		      mp_name(mp));
+		      ka_mp_state_name(mp));
 		if (!s->vgic && chance(r, 50))
 			foreign_run(rc, v);
 		set_mp_locked(v, s0);
 		mp = get_mp(v);
-		CHECK(mp == s0, "SET_MP_STATE(%s) reads back %s", mp_name(s0), mp_name(mp));
+		CHECK(mp == s0, "SET_MP_STATE(%s) reads back %s", ka_mp_state_name(s0), ka_mp_state_name(mp));
 	}
 	feat = v->features ^ (1U << KVM_ARM_VCPU_POWER_OFF);
 	CHECK(ka_vcpu_init(s->vm, v->fd, feat) && errno == EINVAL,
 	      "KVM_ARM_VCPU_INIT with other features than the first: want EINVAL");
 	mp = get_mp(v);
 	CHECK(mp == s0, "a refused KVM_ARM_VCPU_INIT changed the state %s -> %s",
-	      mp_name(s0), mp_name(mp));
+	      ka_mp_state_name(s0), ka_mp_state_name(mp));
 	busy(rc, NULL);
 	atomic_fetch_add(&v->disturb, 1);
 	atomic_fetch_add(&v->irq_disturb, 1);
@@ -282,7 +282,7 @@ static void race_set_mp(struct racer *rc, struct vcpu *v)
 	busy(rc, NULL);
 	atomic_fetch_add(&v->disturb, 1);
 	pthread_mutex_unlock(&v->st_lock);
-	trace(v, "racer: SET_MP_STATE %s", mp_name(mp));
+	trace(v, "racer: SET_MP_STATE %s", ka_mp_state_name(mp));
 	ST(R_SETMP);
 }
 

@@ -169,5 +169,5 @@ void fail(const char *fmt, ...)
 	print_stats();
 	printf("psci_fuzz: FAIL\n");
 	fflush(stdout);
-	_exit(1);
+	_exit(KA_EXIT_FAIL);
 }

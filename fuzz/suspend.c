@@ -38,7 +38,7 @@ static void check_still_suspended(struct vcpu *v, const char *when)
 	uint32_t mp = get_mp(v);
 
 	CHECK(mp == KVM_MP_STATE_SUSPENDED || !susp_undisturbed(v),
-	      "vCPU %d reads %s %s", v->idx, mp_name(mp), when);
+	      "vCPU %d reads %s %s", v->idx, ka_mp_state_name(mp), when);
 }
 
 static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
@@ -416,7 +416,7 @@ static void __attribute__((noreturn)) lost_wakeup(struct vcpu *v, uint64_t ns)
 	pthread_mutex_lock(&one);	/* one report; fail() ends the others */
 	mp = get_mp(v);
 	stop_siblings(v);
-	printf("psci_fuzz: lost wakeup: vCPU %d reads %s\n", v->idx, mp_name(mp));
+	printf("psci_fuzz: lost wakeup: vCPU %d reads %s\n", v->idx, ka_mp_state_name(mp));
 	if (v->s->vgic)
 		dump_vgic_line(v, src, intid);
 	wake_line(v, src, 1);
