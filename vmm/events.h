@@ -45,6 +45,7 @@
 /* Wake-up sources */
 #define EV_ALARM_SET		"pl031: alarm set"
 #define EV_ALARM_DUE		"pl031: alarm due"
+#define EV_ALARM_CLEARED	"pl031: alarm interrupt cleared by the guest"
 #define EV_CONSOLE_INPUT	"pl011: input while suspended"
 #define EV_CONTROL_CMD		"control: command"	/* + the command */
 
