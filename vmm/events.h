@@ -73,6 +73,7 @@
 #define GUEST_NO_DEEP		"no deep in mem_sleep"
 #define GUEST_SUSPENDING	"writing \"mem\""
 #define GUEST_RESUMED		"resumed after"
+#define GUEST_ABORTED		"a wakeup event aborted the suspend"
 #define GUEST_REFUSED		"the write of \"mem\" failed as expected"
 #define GUEST_WOKEN_BY		"woken by"	/* + rtc|console|host|unknown */
 #define GUEST_INPUT		"console input:"	/* + the bytes read */
