@@ -573,7 +573,7 @@ static void run_off(const char *mem_sleep)
 	say(GUEST_NO_DEEP ": PSCI SYSTEM_SUSPEND is not available, as expected");
 
 	/* What is left is s2idle: show that suspend still works that way. */
-	if (cycles > 0 && !suspend_cycle(1, WAKE_RTC))
+	if (cycles > 0 && !suspend_cycle(1, plan[0]))
 		finish(false, "s2idle cycle failed");
 	finish(true, "only s2idle offered, and it works");
 }

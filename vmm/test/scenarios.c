@@ -134,13 +134,14 @@ static const struct step deny_steps[] = {
 	{ NULL }
 };
 
-static const struct step off_steps[] = {
+static const struct step off_head[] = {
 	{ EV_POLICY, "off" },
 	{ GUEST GUEST_MEM_SLEEP, "[s2idle]" },
 	{ GUEST GUEST_NO_DEEP },
-	{ GUEST_RESUMED, GUEST },
 	{ NULL }
 };
+
+static const struct step resumed[] = { { GUEST_RESUMED, GUEST }, { NULL } };
 
 static const struct step bad_entry_steps[] = {
 	{ "bm: PSCI_FEATURES(SYSTEM_SUSPEND64) x0=0000000000000000" },
@@ -292,10 +293,11 @@ const struct scenario scenarios[] = {
 		.suspend_needed = true,
 	}, {
 		.name = "off",
-		.summary = "--suspend=off: no deep in mem_sleep, s2idle still works",
+		.summary = "--suspend=off: no deep in mem_sleep; an alarm taken first aborts s2idle, the retry works",
 		.vmm_args = LINUX_VMM " --suspend off",
-		.guest_args = "mode=off cycles=1 " ALARM,
-		.blocks = { off_steps, pass_tail }, .forbidden = not_called,
+		.guest_args = "mode=off wake=early " ALARM,
+		.blocks = { off_head, early_alarm, resumed, by_rtc, pass_tail },
+		.forbidden = not_called,
 		.status = VMM_EXIT_POWEROFF, .timeout = 250,
 	}, {
 		.name = "early-alarm",
