@@ -64,7 +64,7 @@ static void account_call(struct vcpu *v, const struct call *c)
 	 */
 	if (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET) {
 		if (!atomic_exchange(&s->sysevent, 1))
-			atomic_store(&s->sysevent_at, now_ns());
+			atomic_store(&s->sysevent_at, ka_now_ns());
 	}
 }
 

@@ -222,7 +222,7 @@ static void draw_call(struct vcpu *v, struct call *c)
 {
 	struct slot *s = v->s;
 	uint64_t *r = &v->rng;
-	bool old = now_ns() - s->born > 1000000000ULL;
+	bool old = ka_now_ns() - s->born > 1000000000ULL;
 	int cls = pick_class(r, old);
 	uint32_t fn;
 

@@ -28,9 +28,8 @@
 
 #include "kvm_arm.h"
 #include "fuzz_guest.h"
+#include "kmsg.h"
 #include "psci_model.h"
-
-#define KSFT_SKIP	4
 
 #define MAX_SLOTS	4
 #define MAX_VCPUS	4
@@ -227,6 +226,7 @@ struct fuzz {
 	char replay[512];		/* the command line that replays the run */
 	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms, init_lag_ms;
 	bool verbose, cap_less, force_cap_less, has_a32;
+	bool wild_spis;			/* SPIs past nr_irqs too (patches-stable/) */
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
 	int kvm;
 	uint64_t t0, deadline;
@@ -245,8 +245,6 @@ extern __thread struct vcpu *tls_vcpu;	/* the vCPU a failure is about */
 /* ------------------------------------------------------------------ */
 /* util.c */
 
-uint64_t now_ns(void);
-uint64_t thread_cpu_ns(void);
 void sleep_ns(uint64_t ns);
 uint64_t rnd(uint64_t *s);
 uint64_t rnd_below(uint64_t *s, uint64_t n);
@@ -262,7 +260,6 @@ void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 
 /* ioctls.c */
 bool valid_mp(uint32_t mp);
-const char *mp_name(uint32_t mp);
 uint32_t get_mp(struct vcpu *v);
 void set_mp_locked(struct vcpu *v, uint32_t mp);
 void set_runnable(struct vcpu *v, bool clears_susp);
@@ -299,11 +296,6 @@ void destroy_vm(struct slot *s);
 
 /* racer.c */
 void *racer_thread(void *arg);
-
-/* kmsg.c */
-bool kmsg_start(void);
-const char *kmsg_poll(void);
-int64_t kmsg_splats(void);
 
 /* watch.c */
 void *waker_thread(void *arg);

@@ -13,16 +13,6 @@ bool valid_mp(uint32_t mp)
 	       (g.has_cap && mp == KVM_MP_STATE_SUSPENDED);
 }
 
-const char *mp_name(uint32_t mp)
-{
-	switch (mp) {
-	case KVM_MP_STATE_RUNNABLE:	return "RUNNABLE";
-	case KVM_MP_STATE_STOPPED:	return "STOPPED";
-	case KVM_MP_STATE_SUSPENDED:	return "SUSPENDED";
-	}
-	return "INVALID";
-}
-
 uint32_t get_mp(struct vcpu *v)
 {
 	uint32_t mp = ~0U;
@@ -47,7 +37,7 @@ void set_mp_locked(struct vcpu *v, uint32_t mp)
 		      r, r ? strerror(errno) : "success");
 		return;
 	}
-	CHECK(!r, "KVM_SET_MP_STATE(vCPU %d, %s): %s", v->idx, mp_name(mp),
+	CHECK(!r, "KVM_SET_MP_STATE(vCPU %d, %s): %s", v->idx, ka_mp_state_name(mp),
 	      strerror(errno));
 }
 

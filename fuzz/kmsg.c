@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * psci_fuzz: kernel splats (WARNING, BUG, lockdep, KASAN, UBSAN, Oops,
- * stalls) logged while the fuzzer runs, read from /dev/kmsg. The watchdog
- * polls it, so that a splat fails the run at once, with the fuzzer's state
- * of that moment and the seed; the harness also looks at the console.
+ * Kernel splats (WARNING, BUG, lockdep, KASAN, UBSAN, Oops, stalls) read
+ * from /dev/kmsg. psci_fuzz's watchdog polls it, so that a splat fails the
+ * run at once, with the fuzzer's state of that moment and the seed; the
+ * harness also looks at the console.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "fuzz.h"
+#include "kmsg.h"
 
 static int kmsg_fd = -1;
 static regex_t splat_re;
@@ -22,7 +26,6 @@ static const char splat_pattern[] =
 	"Internal error:|Oops|Kernel panic|rcu: INFO:|self-detected stall|"
 	"INFO: task .* blocked";
 
-/* From now on; false if there is no /dev/kmsg to read. */
 bool kmsg_start(void)
 {
 	if (regcomp(&splat_re, splat_pattern, REG_EXTENDED | REG_NOSUB))
@@ -71,7 +74,6 @@ const char *kmsg_poll(void)
 	return first;
 }
 
-/* Splats seen so far, or -1 if /dev/kmsg could not be read. */
 int64_t kmsg_splats(void)
 {
 	return kmsg_fd < 0 ? -1 : (int64_t)atomic_load(&splats);

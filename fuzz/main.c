@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--init-lag MS] [--verbose]\n"
+	       "          [--init-lag MS] [--wild-spis] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -68,7 +68,9 @@ static void usage(const char *p)
 	       "  --waker-lag MS  the waker pauses MS ms after raising a line, before\n"
 	       "               noting it raised (to reproduce a past race of its own)\n"
 	       "  --init-lag MS  a racer pauses MS ms between completing the vCPU's MMIO\n"
-	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n",
+	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
+	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
+	       "               those without patches-stable/\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -98,6 +100,7 @@ static int parse_args(int argc, char **argv)
 		{ "vgic", required_argument, NULL, 'g' },
 		{ "waker-lag", required_argument, NULL, 'L' },
 		{ "init-lag", required_argument, NULL, 'I' },
+		{ "wild-spis", no_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -111,7 +114,7 @@ static int parse_args(int argc, char **argv)
 	g.wedge = 30;
 	g.a32_pct = 12;
 	g.vgic_pct = 50;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:Wvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -123,8 +126,9 @@ static int parse_args(int argc, char **argv)
 		case 'g': g.vgic_pct = atoi(optarg); break;
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
 		case 'I': g.init_lag_ms = atoi(optarg); break;
+		case 'W': g.wild_spis = true; break;
 		case 'v': g.verbose = true; break;
-		case 'h': usage(argv[0]); return 0;
+		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;
 		}
 	}
@@ -188,10 +192,10 @@ static void init_slots(void)
 /* Until the deadline: keep every slot busy, retire VMs that are done. */
 static void run_slots(uint64_t *rng)
 {
-	while (now_ns() < g.deadline) {
+	while (ka_now_ns() < g.deadline) {
 		for (int i = 0; i < g.nslots; i++) {
 			struct slot *s = &g.slot[i];
-			uint64_t now = now_ns();
+			uint64_t now = ka_now_ns();
 
 			if (!atomic_load(&s->live)) {
 				create_vm(s, rng);
@@ -242,7 +246,7 @@ static void figures(double secs)
 
 static void summary(void)
 {
-	double secs = (now_ns() - g.t0) / 1e9;
+	double secs = (ka_now_ns() - g.t0) / 1e9;
 	const char *splat = kmsg_poll();
 
 	CHECK(!splat, "kernel splat: %s", splat);
@@ -271,14 +275,14 @@ int main(int argc, char **argv)
 	printf("psci_fuzz: seed %" PRIu64 ", %d s, %d VM slots, %d racers, wedge limit %d s\n",
 	       g.seed, g.seconds, g.nslots, g.nracers, g.wedge);
 	if (!probe_kvm())
-		return KSFT_SKIP;
+		return KA_EXIT_SKIP;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN returns -EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
 	init_slots();
 
-	g.t0 = now_ns();
+	g.t0 = ka_now_ns();
 	g.deadline = g.t0 + g.seconds * 1000000000ULL;
 	rng = seed_for(1);
 	CHECK(!pthread_create(&watchdog, NULL, watchdog_thread, NULL), "pthread_create");
@@ -296,5 +300,5 @@ int main(int argc, char **argv)
 	pthread_join(waker, NULL);
 	pthread_join(watchdog, NULL);
 	summary();
-	return 0;
+	return KA_EXIT_PASS;
 }

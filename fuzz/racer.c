@@ -22,7 +22,7 @@ static void busy(struct racer *rc, const char *what)
 	if (what)
 		atomic_store(&g.racer_vcpu[rc->id], tls_vcpu);
 	atomic_store(&g.racer_what[rc->id], what);
-	atomic_store(&g.racer_busy[rc->id], what ? now_ns() : 0);
+	atomic_store(&g.racer_busy[rc->id], what ? ka_now_ns() : 0);
 }
 
 /* Wait on the quiesce condition for 20 ms at most; q_lock held. */
@@ -45,7 +45,7 @@ static void q_wait(struct slot *s)
  */
 static bool quiesce(struct slot *s)
 {
-	uint64_t deadline = now_ns() + g.wedge * 1000000000ULL;
+	uint64_t deadline = ka_now_ns() + g.wedge * 1000000000ULL;
 	bool ok = true;
 
 	pthread_mutex_lock(&s->q_owner);
@@ -56,7 +56,7 @@ static bool quiesce(struct slot *s)
 			ok = false;
 			break;
 		}
-		CHECK(now_ns() < deadline,
+		CHECK(ka_now_ns() < deadline,
 		      "wedged: the vCPU threads of VM #%" PRIu64 " did not come out of KVM_RUN in %d s",
 		      s->vm_no, g.wedge);
 		pthread_mutex_unlock(&s->q_lock);
@@ -96,7 +96,7 @@ static void check_invalid_mp(struct racer *rc, struct vcpu *v, uint32_t s0)
 	      "KVM_SET_MP_STATE(%u): want EINVAL", bad);
 	mp = get_mp(v);
 	CHECK(mp == s0, "KVM_SET_MP_STATE(%u) failed but changed the state %s -> %s",
-	      bad, mp_name(s0), mp_name(mp));
+	      bad, ka_mp_state_name(s0), ka_mp_state_name(mp));
 }
 
 /* KVM_RUN from this thread on the SUSPENDED vCPU, IRQ line up: WAKEUP. */
@@ -119,7 +119,7 @@ static void foreign_run(struct racer *rc, struct vcpu *v)
 	      "KVM_RUN from another thread on a SUSPENDED vCPU with its IRQ line up: exit %u, want WAKEUP",
 	      run->exit_reason);
 	mp = get_mp(v);
-	CHECK(mp == KVM_MP_STATE_SUSPENDED, "after WAKEUP the vCPU reads %s", mp_name(mp));
+	CHECK(mp == KVM_MP_STATE_SUSPENDED, "after WAKEUP the vCPU reads %s", ka_mp_state_name(mp));
 	/* its parked thread looks at nothing in run before KVM_RUN */
 	wake_line(v, WAKE_IRQ, 0);
 	ST(R_FOREIGN);
@@ -148,19 +148,19 @@ static void quiet_checks(struct racer *rc, struct slot *s, struct vcpu *v)
 		set_mp_locked(v, KVM_MP_STATE_SUSPENDED);
 		mp = get_mp(v);
 		CHECK(mp == KVM_MP_STATE_SUSPENDED, "SET_MP_STATE(SUSPENDED) reads back %s",
-		      mp_name(mp));
+		      ka_mp_state_name(mp));
 		if (!s->vgic && chance(r, 50))
 			foreign_run(rc, v);
 		set_mp_locked(v, s0);
 		mp = get_mp(v);
-		CHECK(mp == s0, "SET_MP_STATE(%s) reads back %s", mp_name(s0), mp_name(mp));
+		CHECK(mp == s0, "SET_MP_STATE(%s) reads back %s", ka_mp_state_name(s0), ka_mp_state_name(mp));
 	}
 	feat = v->features ^ (1U << KVM_ARM_VCPU_POWER_OFF);
 	CHECK(ka_vcpu_init(s->vm, v->fd, feat) && errno == EINVAL,
 	      "KVM_ARM_VCPU_INIT with other features than the first: want EINVAL");
 	mp = get_mp(v);
 	CHECK(mp == s0, "a refused KVM_ARM_VCPU_INIT changed the state %s -> %s",
-	      mp_name(s0), mp_name(mp));
+	      ka_mp_state_name(s0), ka_mp_state_name(mp));
 	busy(rc, NULL);
 	atomic_fetch_add(&v->disturb, 1);
 	atomic_fetch_add(&v->irq_disturb, 1);
@@ -205,14 +205,19 @@ static void pick_irq(uint64_t *r, struct slot *s, struct vcpu *v, struct irq_pic
 		break;
 	case KVM_ARM_IRQ_TYPE_SPI:
 		/*
-		 * No SPI at or past nr_irqs: 5.10's vgic_get_irq() WARNs on
-		 * those ("Looking up struct vgic_irq for reserved INTID")
-		 * before KVM_IRQ_LINE fails with EINVAL, with or without the
-		 * series; later kernels dropped that WARN. It is not what
-		 * this fuzzer is after, and it would fail every run.
+		 * SPIs at or past nr_irqs only with --wild-spis: 5.10's
+		 * vgic_get_irq() WARNs on those up to 8191 ("Looking up
+		 * struct vgic_irq for reserved INTID") before KVM_IRQ_LINE
+		 * fails with EINVAL, with or without the series, until
+		 * patches-stable/ is applied (mainline dropped the WARN in
+		 * v5.15).
 		 */
-		p->num = chance(r, 60) ? (uint32_t)(FZ_SPI_BASE + v->idx) :
-					 (uint32_t)rnd_below(r, FZ_NR_IRQS);
+		if (g.wild_spis && chance(r, 10))
+			p->num = FZ_NR_IRQS + (chance(r, 50) ? rnd_below(r, 1024 - FZ_NR_IRQS) :
+					       rnd_below(r, 0x10000 - FZ_NR_IRQS));
+		else
+			p->num = chance(r, 60) ? (uint32_t)(FZ_SPI_BASE + v->idx) :
+						 (uint32_t)rnd_below(r, FZ_NR_IRQS);
 		p->cpu = 0;
 		if (!s->vgic)
 			p->want = ENXIO;
@@ -277,7 +282,7 @@ static void race_set_mp(struct racer *rc, struct vcpu *v)
 	busy(rc, NULL);
 	atomic_fetch_add(&v->disturb, 1);
 	pthread_mutex_unlock(&v->st_lock);
-	trace(v, "racer: SET_MP_STATE %s", mp_name(mp));
+	trace(v, "racer: SET_MP_STATE %s", ka_mp_state_name(mp));
 	ST(R_SETMP);
 }
 
@@ -329,7 +334,7 @@ static void race_get_reg(struct racer *rc, struct slot *s, struct vcpu *v)
 static void race_enable_cap(struct racer *rc, struct slot *s)
 {
 	if (!s->cap_later || atomic_load(&s->cap) ||
-	    now_ns() - atomic_load(&s->born) <= 300000000ULL)
+	    ka_now_ns() - atomic_load(&s->born) <= 300000000ULL)
 		return;
 	atomic_store(&s->cap, CAP_ENABLING);
 	busy(rc, "KVM_ENABLE_CAP");

@@ -125,7 +125,7 @@ static void dump_slot(struct slot *s, uint64_t now)
 
 static void dump_vms(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ka_now_ns();
 
 	for (int i = 0; i < g.nslots; i++)
 		if (atomic_load(&g.slot[i].live))
@@ -156,7 +156,7 @@ void fail(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\npsci_fuzz: seed %" PRIu64 " at %.3f s; replay: %s\n",
-	       g.seed, (double)(now_ns() - g.t0) / 1e9, g.replay);
+	       g.seed, (double)(ka_now_ns() - g.t0) / 1e9, g.replay);
 	if (tls_vcpu) {
 		dump_guest(tls_vcpu);
 		for (int i = 0; i < tls_vcpu->s->nvcpus; i++)
@@ -169,5 +169,5 @@ void fail(const char *fmt, ...)
 	print_stats();
 	printf("psci_fuzz: FAIL\n");
 	fflush(stdout);
-	_exit(1);
+	_exit(KA_EXIT_FAIL);
 }

@@ -38,7 +38,7 @@ static void check_still_suspended(struct vcpu *v, const char *when)
 	uint32_t mp = get_mp(v);
 
 	CHECK(mp == KVM_MP_STATE_SUSPENDED || !susp_undisturbed(v),
-	      "vCPU %d reads %s %s", v->idx, mp_name(mp), when);
+	      "vCPU %d reads %s %s", v->idx, ka_mp_state_name(mp), when);
 }
 
 static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
@@ -56,7 +56,7 @@ static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
 	v->our_susp = true;
 	v->susp_entry = entry;
 	v->susp_ctx = ctx;
-	v->susp_at = now_ns();
+	v->susp_at = ka_now_ns();
 	ST(S_HONOUR);
 
 	if (s->vgic)
@@ -67,7 +67,7 @@ static void honour(struct vcpu *v, uint64_t entry, uint64_t ctx)
 	atomic_store(&v->wake_src, src);
 	atomic_store(&v->wake_raised, 0);
 	atomic_store(&v->wake_first, 0);
-	atomic_store(&v->wake_at, now_ns() + rnd_below(r, 30) * 1000000ULL);
+	atomic_store(&v->wake_at, ka_now_ns() + rnd_below(r, 30) * 1000000ULL);
 	atomic_store(&v->wake_pending, 1);
 	pthread_mutex_unlock(&v->wake_lock);
 	trace(v, "honour: SUSPENDED, entry %#" PRIx64 " ctx %#" PRIx64 ", wake by source %d",
@@ -210,7 +210,7 @@ static void check_sticky_wakeup(struct vcpu *v, int src)
 
 	wake_line(v, src, 1);
 	do {
-		atomic_store(&v->run_start, now_ns());
+		atomic_store(&v->run_start, ka_now_ns());
 		atomic_store(&v->in_run, 1);
 		rr = ioctl(v->fd, KVM_RUN, 0);
 		atomic_store(&v->in_run, 0);
@@ -230,11 +230,11 @@ static void note_wake_latency(struct vcpu *v)
 {
 	uint64_t first = atomic_load(&v->wake_first);
 
-	if (first && now_ns() - first > g.max_wake_ns)
-		g.max_wake_ns = now_ns() - first;
-	if (first && now_ns() - first > 100000000ULL) {
+	if (first && ka_now_ns() - first > g.max_wake_ns)
+		g.max_wake_ns = ka_now_ns() - first;
+	if (first && ka_now_ns() - first > 100000000ULL) {
 		ST(W_SLOW);
-		trace(v, "WAKEUP %.0f ms after the raise", (now_ns() - first) / 1e6);
+		trace(v, "WAKEUP %.0f ms after the raise", (ka_now_ns() - first) / 1e6);
 	}
 }
 
@@ -310,7 +310,7 @@ static void handle_shutdown_reset(struct vcpu *v)
 	if (c)
 		c->sysev = true;
 	if (!atomic_exchange(&s->sysevent, 1))
-		atomic_store(&s->sysevent_at, now_ns());
+		atomic_store(&s->sysevent_at, ka_now_ns());
 	/* Sometimes a VMM runs it again: INTERNAL_FAILURE for the guest. */
 	if (chance(&v->rng, 30))
 		set_runnable(v, true);
@@ -385,10 +385,10 @@ static void dump_vgic_line(struct vcpu *v, int src, uint32_t intid)
 static void stop_siblings(struct vcpu *v)
 {
 	struct slot *s = v->s;
-	uint64_t deadline = now_ns() + 5000000000ULL;
+	uint64_t deadline = ka_now_ns() + 5000000000ULL;
 
 	atomic_store(&g.stop, 1);
-	for (bool all = false; !all && now_ns() < deadline; sleep_ns(2000000)) {
+	for (bool all = false; !all && ka_now_ns() < deadline; sleep_ns(2000000)) {
 		all = true;
 		for (int i = 0; i < s->nvcpus; i++) {
 			if (&s->v[i] == v || atomic_load(&s->v[i].done))
@@ -416,7 +416,7 @@ static void __attribute__((noreturn)) lost_wakeup(struct vcpu *v, uint64_t ns)
 	pthread_mutex_lock(&one);	/* one report; fail() ends the others */
 	mp = get_mp(v);
 	stop_siblings(v);
-	printf("psci_fuzz: lost wakeup: vCPU %d reads %s\n", v->idx, mp_name(mp));
+	printf("psci_fuzz: lost wakeup: vCPU %d reads %s\n", v->idx, ka_mp_state_name(mp));
 	if (v->s->vgic)
 		dump_vgic_line(v, src, intid);
 	wake_line(v, src, 1);

@@ -15,22 +15,6 @@ _Atomic uint64_t st[NR_ST];
 #define ST_NAME(id, name) name,
 static const char *const st_name[] = { STATS(ST_NAME) };
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { ns / 1000000000ULL, ns % 1000000000ULL };
@@ -73,7 +57,7 @@ void trace(struct vcpu *v, const char *fmt, ...)
 	unsigned int n = atomic_fetch_add(&v->tr_n, 1) % TRACE_LEN;
 	va_list ap;
 
-	v->tr[n].t = now_ns();
+	v->tr[n].t = ka_now_ns();
 	va_start(ap, fmt);
 	vsnprintf(v->tr[n].msg, TRACE_MSG, fmt, ap);
 	va_end(ap);

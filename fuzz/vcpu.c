@@ -137,8 +137,8 @@ static void handle_doorbell(struct vcpu *v, uint64_t data)
 {
 	struct slot *s = v->s;
 
-	atomic_store(&s->progress, now_ns());
-	v->last_door = now_ns();
+	atomic_store(&s->progress, ka_now_ns());
+	v->last_door = ka_now_ns();
 	if (data == FZ_DB_ENTRY) {
 		uint64_t x0 = v->mb[MB_ENTRY_X0 / 8];
 
@@ -207,7 +207,7 @@ static void revive(struct vcpu *v, uint64_t now)
 
 static void after_eintr(struct vcpu *v)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ka_now_ns();
 
 	ST(EINTR);
 	if (v->our_susp) {
@@ -312,8 +312,8 @@ static int run_once(struct vcpu *v, int *err)
 	int r;
 
 	v->run_disturb = atomic_load(&v->disturb);
-	t0 = now_ns();
-	c0 = thread_cpu_ns();
+	t0 = ka_now_ns();
+	c0 = ka_thread_cpu_ns();
 	atomic_store(&v->run_start, t0);
 	atomic_store(&v->in_run, 1);
 	r = ioctl(v->fd, KVM_RUN, 0);
@@ -322,7 +322,7 @@ static int run_once(struct vcpu *v, int *err)
 	ST(RUNS);
 
 	if (v->our_susp) {
-		uint64_t wall = now_ns() - t0, cpu = thread_cpu_ns() - c0;
+		uint64_t wall = ka_now_ns() - t0, cpu = ka_thread_cpu_ns() - c0;
 
 		if (wall > 100000000ULL && cpu * 2 > wall) {
 			ST(W_SPIN);
@@ -340,7 +340,7 @@ void *vcpu_thread(void *arg)
 	char name[16];
 
 	tls_vcpu = v;
-	v->last_door = now_ns();
+	v->last_door = ka_now_ns();
 	snprintf(name, sizeof(name), "vcpu%d.%d", s->id, v->idx);
 	pthread_setname_np(pthread_self(), name);
 

@@ -86,12 +86,16 @@ static void create_vcpu(struct slot *s, int i, uint64_t *r)
 	ST(VCPUS);
 }
 
-/* The PSCI version is VM-wide; 1.0 is the default, set it or not. */
+/*
+ * The PSCI version is VM-wide. 1.0 is 5.10's default: set it or not;
+ * later kernels default to 1.1, which the model does not know: set 1.0.
+ */
 static void set_psci_version(struct slot *s, uint64_t *r)
 {
 	struct vcpu *v = &s->v[0];
+	uint64_t dflt = get_reg(v, KVM_REG_ARM_PSCI_VERSION);
 
-	if (s->psci != PSCI_V10 || chance(r, 30))
+	if (s->psci != PSCI_V10 || dflt != PSCI_V10 || chance(r, 30))
 		CHECK(!ka_set_reg(v->fd, KVM_REG_ARM_PSCI_VERSION, s->psci),
 		      "setting KVM_REG_ARM_PSCI_VERSION to %s: %s", psci_name(s->psci),
 		      strerror(errno));
@@ -150,7 +154,7 @@ static void count_vm(struct slot *s, uint64_t now)
 
 void create_vm(struct slot *s, uint64_t *r)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ka_now_ns();
 	int cap_plan;
 
 	memset(&s->v, 0, sizeof(s->v));
@@ -198,7 +202,7 @@ void create_vm(struct slot *s, uint64_t *r)
 /* Signal the VM's vCPU threads until they all left; fail after --wedge s. */
 static void stop_vcpu_threads(struct slot *s)
 {
-	uint64_t deadline = now_ns() + g.wedge * 1000000000ULL;
+	uint64_t deadline = ka_now_ns() + g.wedge * 1000000000ULL;
 	bool all;
 
 	do {
@@ -211,7 +215,7 @@ static void stop_vcpu_threads(struct slot *s)
 		}
 		if (all)
 			break;
-		if (now_ns() > deadline) {
+		if (ka_now_ns() > deadline) {
 			for (int i = 0; i < s->nvcpus; i++)
 				if (!atomic_load(&s->v[i].done))
 					tls_vcpu = &s->v[i];

@@ -18,7 +18,7 @@
  */
 static void wake_locked(struct vcpu *v)
 {
-	uint64_t now = now_ns(), last;
+	uint64_t now = ka_now_ns(), last;
 	int src = atomic_load(&v->wake_src);
 
 	if (!atomic_load(&v->wake_pending) || now < atomic_load(&v->wake_at))
@@ -70,7 +70,7 @@ static void watch_slot(struct slot *s, uint64_t limit)
 {
 	for (int j = 0; atomic_load(&s->live) && j < s->nvcpus; j++) {
 		struct vcpu *v = &s->v[j];
-		uint64_t start = atomic_load(&v->run_start), now = now_ns();
+		uint64_t start = atomic_load(&v->run_start), now = ka_now_ns();
 
 		if (!atomic_load(&v->in_run) || now < start || now - start < KICK_AFTER_NS)
 			continue;
@@ -89,7 +89,7 @@ static void watch_slot(struct slot *s, uint64_t limit)
 /* Fail on the racer that has been in one ioctl the longest, past the limit. */
 static void watch_racers(uint64_t limit)
 {
-	uint64_t now = now_ns(), wb = 0;
+	uint64_t now = ka_now_ns(), wb = 0;
 	int worst = -1;
 
 	for (int i = 0; i < g.nracers; i++) {
