@@ -23,8 +23,16 @@
  *                           first: the console is not armed; the byte must
  *                           be there after the resume
  *                  denied   none: the VMM refuses the suspend
+ *                  early    the alarm, but the first attempt writes "mem"
+ *                           only after the guest took the alarm's
+ *                           interrupt: that attempt must be aborted, the
+ *                           next one sleeps until its own alarm
  *   late=N       the alarm of an unarmed cycle (default 8)
  *   linger=N     seconds to wait before the final power-off (default 0)
+ *
+ * Each suspend commits /sys/power/wakeup_count first, so that an alarm
+ * that fires before the kernel has armed its wakeup interrupts aborts the
+ * suspend (EBUSY) instead of being lost; the guest then tries again.
  *
  * What woke the guest comes from /sys/power/pm_wakeup_irq (the first armed
  * interrupt that fired while suspended; CONFIG_PM_SLEEP_DEBUG), named after
@@ -60,18 +68,22 @@
 #define RTC_TIME	"/sys/class/rtc/rtc0/since_epoch"
 #define RTC_ALARM	"/sys/class/rtc/rtc0/wakealarm"
 #define WAKEUP_IRQ	"/sys/power/pm_wakeup_irq"
+#define WAKEUP_COUNT	"/sys/power/wakeup_count"
 #define TTY_WAKEUP	"/sys/class/tty/ttyAMA0/power/wakeup"
 #define INTERRUPTS	"/proc/interrupts"
 
 #define MAX_CYCLES	16
 #define FAR_SECS	60
+#define MAX_ATTEMPTS	4	/* suspends of a cycle a wakeup event may abort */
 
 enum mode { MODE_HONOUR, MODE_DENY, MODE_OFF };
-enum wake { WAKE_RTC, WAKE_CONSOLE, WAKE_HOST, WAKE_UNARMED, WAKE_DENIED };
+enum wake {
+	WAKE_RTC, WAKE_CONSOLE, WAKE_HOST, WAKE_UNARMED, WAKE_DENIED, WAKE_EARLY,
+};
 
 static const char *const mode_names[] = { "honour", "deny", "off" };
 static const char *const wake_names[] = {
-	"rtc", "console", "host", "unarmed", "denied",
+	"rtc", "console", "host", "unarmed", "denied", "early",
 };
 
 static enum mode mode = MODE_HONOUR;
@@ -233,6 +245,26 @@ static double clock_s(clockid_t id)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The wakeup_count handshake (Documentation/ABI/testing/sysfs-power): with
+ * the count written back, a wakeup event the kernel counts afterwards (the
+ * RTC core counts each alarm interrupt) makes the write of "mem" fail with
+ * EBUSY. Without it, an alarm that fires after the write of "mem" but
+ * before the kernel has armed its wakeup interrupts (while it freezes tasks
+ * and suspends devices, seconds on a loaded host) is handled as an ordinary
+ * interrupt, and the suspend then waits for a wakeup that has come and
+ * gone. Reading blocks until no event is in progress. Returns 0 or an
+ * errno (EINVAL: an event came between the read and the write).
+ */
+static int commit_wakeup_count(void)
+{
+	char count[32];
+
+	if (read_str(WAKEUP_COUNT, count, sizeof(count)))
+		return errno;
+	return write_str(WAKEUP_COUNT, count);
+}
+
 /* Arms the RTC wake alarm @secs ahead; returns its RTC time or -1. */
 static long arm_alarm(int secs)
 {
@@ -268,6 +300,39 @@ static void irq_name(long irq, char *name, size_t size)
 		fclose(f);
 }
 
+/* Interrupts taken so far by the handler named @name, summed over CPUs. */
+static long irq_count(const char *name)
+{
+	char line[256], *p, *end;
+	FILE *f = fopen(INTERRUPTS, "r");
+	long sum = -1, v;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = strchr(line, ':');
+		if (!p || !strstr(line, name))
+			continue;
+		for (sum = 0, p++; (v = strtol(p, &end, 10)), end != p; p = end)
+			sum += v;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* Waits up to @secs for the RTC's interrupt count to pass @before. */
+static bool wait_rtc_irq(long before, int secs)
+{
+	int ms;
+
+	for (ms = 0; ms < secs * 1000; ms += 100) {
+		if (irq_count("pl031") > before)
+			return true;
+		poll(NULL, 0, 100);
+	}
+	return false;
+}
+
 /* Which source woke the guest, and the evidence in @detail. */
 static const char *woken_by(char *detail, size_t size)
 {
@@ -299,7 +364,7 @@ static const char *expected_source(enum wake w)
 
 static int alarm_for(enum wake w)
 {
-	return w == WAKE_RTC || w == WAKE_DENIED ? alarm_secs :
+	return w == WAKE_RTC || w == WAKE_DENIED || w == WAKE_EARLY ? alarm_secs :
 	       w == WAKE_UNARMED ? late_secs : FAR_SECS;
 }
 
@@ -403,29 +468,80 @@ static bool check_resumed(int n, enum wake w, int err, long alarm,
 	return check_source(n, w, alarm, b->rtc);
 }
 
-/* One suspend attempt, expected to go as @w says. */
+/*
+ * Commits the wakeup count, arms the alarm and writes "mem"; @a and @b
+ * sample the counters around the write. Returns 0 or the write's errno,
+ * -1 if the attempt could not be made.
+ */
+static int suspend_attempt(int n, enum wake w, bool late, long *alarm,
+			   struct sample *a, struct sample *b)
+{
+	long irqs = irq_count("pl031");
+	int err = commit_wakeup_count();
+
+	if (err == EINVAL)
+		return EBUSY;	/* an event came: as good as an abort */
+	if (err) {
+		say("cycle %d: cannot commit %s: %s", n, WAKEUP_COUNT,
+		    strerror(err));
+		return -1;
+	}
+	*alarm = arm_alarm(alarm_for(w));
+	if (*alarm < 0 || !sample(a))
+		return -1;
+	if (late) {
+		say("cycle %d (%s): waiting for the alarm's interrupt first",
+		    n, wake_names[w]);
+		if (!wait_rtc_irq(irqs, alarm_for(w) + FAR_SECS)) {
+			say("cycle %d: the alarm's interrupt never came", n);
+			return -1;
+		}
+		sample(a);
+	}
+	say("cycle %d (%s): RTC %ld, wake alarm at %ld, " GUEST_SUSPENDING " to %s",
+	    n, wake_names[w], a->rtc, *alarm, POWER_STATE);
+	tcdrain(STDOUT_FILENO);
+	a->mono = clock_s(CLOCK_MONOTONIC);
+	a->boot = clock_s(CLOCK_BOOTTIME);
+	err = write_str(POWER_STATE, "mem");
+	sample(b);
+	return err;
+}
+
+/*
+ * One suspend, expected to go as @w says; tried again when a wakeup event
+ * (an alarm that fired early on a slow host) aborted it before it slept.
+ */
 static bool suspend_cycle(int n, enum wake w)
 {
 	bool refused = mode == MODE_DENY || w == WAKE_DENIED;
 	struct sample a, b;
-	long alarm;
-	int err;
+	int err, attempt;
+	long alarm = -1;
 
 	if (console_used &&
 	    (err = write_str(TTY_WAKEUP, w == WAKE_CONSOLE ? "enabled" : "disabled"))) {
 		say("cannot write %s: %s", TTY_WAKEUP, strerror(err));
 		return false;
 	}
-	alarm = arm_alarm(alarm_for(w));
-	if (alarm < 0 || !sample(&a))
-		return false;
-	say("cycle %d (%s): RTC %ld, wake alarm at %ld, " GUEST_SUSPENDING " to %s",
-	    n, wake_names[w], a.rtc, alarm, POWER_STATE);
-	tcdrain(STDOUT_FILENO);
-	a.mono = clock_s(CLOCK_MONOTONIC);
-	a.boot = clock_s(CLOCK_BOOTTIME);
-	err = write_str(POWER_STATE, "mem");
-	sample(&b);
+	for (attempt = 1;; attempt++) {
+		bool late = w == WAKE_EARLY && attempt == 1;
+
+		err = suspend_attempt(n, w, late, &alarm, &a, &b);
+		if (err < 0)
+			return false;
+		if (late && err != EBUSY) {
+			say("cycle %d: the write of \"mem\" after the alarm gave %s, expected %s",
+			    n, err ? strerror(err) : "success", strerror(EBUSY));
+			return false;
+		}
+		if (err != EBUSY)
+			break;
+		say("cycle %d: " GUEST_ABORTED " before it slept, attempt %d of %d",
+		    n, attempt, MAX_ATTEMPTS);
+		if (attempt == MAX_ATTEMPTS)
+			return false;
+	}
 	if (refused)
 		return check_refused(n, err, &a, &b);
 	return check_resumed(n, w, err, alarm, &a, &b);
@@ -457,7 +573,7 @@ static void run_off(const char *mem_sleep)
 	say(GUEST_NO_DEEP ": PSCI SYSTEM_SUSPEND is not available, as expected");
 
 	/* What is left is s2idle: show that suspend still works that way. */
-	if (cycles > 0 && !suspend_cycle(1, WAKE_RTC))
+	if (cycles > 0 && !suspend_cycle(1, plan[0]))
 		finish(false, "s2idle cycle failed");
 	finish(true, "only s2idle offered, and it works");
 }

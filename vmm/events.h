@@ -45,6 +45,7 @@
 /* Wake-up sources */
 #define EV_ALARM_SET		"pl031: alarm set"
 #define EV_ALARM_DUE		"pl031: alarm due"
+#define EV_ALARM_CLEARED	"pl031: alarm interrupt cleared by the guest"
 #define EV_CONSOLE_INPUT	"pl011: input while suspended"
 #define EV_CONTROL_CMD		"control: command"	/* + the command */
 
@@ -72,6 +73,7 @@
 #define GUEST_NO_DEEP		"no deep in mem_sleep"
 #define GUEST_SUSPENDING	"writing \"mem\""
 #define GUEST_RESUMED		"resumed after"
+#define GUEST_ABORTED		"a wakeup event aborted the suspend"
 #define GUEST_REFUSED		"the write of \"mem\" failed as expected"
 #define GUEST_WOKEN_BY		"woken by"	/* + rtc|console|host|unknown */
 #define GUEST_INPUT		"console input:"	/* + the bytes read */

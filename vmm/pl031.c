@@ -141,6 +141,13 @@ static void pl031_write(struct mmio_dev *dev, u64 off, u64 val, u32 len)
 		update_irq(r);
 		break;
 	case RTC_ICR:
+		/*
+		 * Said, because when the guest takes the alarm matters: one
+		 * taken before it has armed its wakeup interrupts is not a
+		 * wakeup, and a suspend after it has nothing left to end it.
+		 */
+		if (r->ris & val & RTC_BIT_AI)
+			vmm_log(EV_ALARM_CLEARED " (RTC %u)", counter(r));
 		r->ris &= ~(val & RTC_BIT_AI);
 		update_irq(r);
 		break;
