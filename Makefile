@@ -26,7 +26,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fresh fuzz bench parity deps base tree export kernel initramfs run \
+.PHONY: all test demo fresh fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -40,6 +40,7 @@ help:
 	@echo 'make test CONFIG=debug the same on a KASAN/lockdep kernel'
 	@echo 'make fuzz / bench      the long fuzz runs / the benchmark'
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
+	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
@@ -68,6 +69,22 @@ parity: test
 # The README's two commands in a freshly debootstrapped Debian 12 root.
 fresh:
 	@$(H)/fresh.sh
+
+# Binaries nobody here built (harness/peers.sh): Debian's stock kernels as
+# L2 guests and Debian's QEMU on the series, then QEMU on the base alone
+# (an empty PATCHES, in $(BUILD)/base), whose answers must be the same.
+peers: SUITE_FILE = harness/peers.list
+peers: deps base tree kernel initramfs
+	@$(H)/peers.sh peers
+	@mkdir -p $(BUILD)/no-patches
+	@$(MAKE) --no-print-directory peers-base BUILD=$(BUILD)/base \
+		PATCHES=$(BUILD)/no-patches
+	@$(H)/peers.sh --compare $(BUILD)/logs/peers-latest.log \
+		$(BUILD)/base/logs/peers-base-latest.log
+
+peers-base: SUITE_FILE = harness/peers.list
+peers-base: deps base tree kernel initramfs
+	@$(H)/peers.sh peers-base
 
 deps:
 	@$(H)/deps.sh

@@ -30,7 +30,9 @@ src=$tmp/$PKG
 [ -f "$src/Makefile" ] || die "unexpected tarball layout in $tarball"
 rm -rf "$repo"
 git init -q --bare "$repo"
-git -C "$repo" config gc.auto 0	# no background gc racing the one below
+# No gc, now or later: packing 70,000 blobs is minutes of CPU on 2 cores
+# that buys nothing here: local clones hard-link the loose objects.
+git -C "$repo" config gc.auto 0
 export GIT_DIR=$repo GIT_WORK_TREE=$src
 export GIT_AUTHOR_NAME="Debian $PKG" GIT_AUTHOR_EMAIL=debian-kernel@lists.debian.org
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
@@ -39,5 +41,4 @@ export GIT_AUTHOR_DATE="2024-08-10T00:00:00Z" GIT_COMMITTER_DATE="2024-08-10T00:
 git add -f -A
 git commit -q -m "Linux $BASE (Debian $PKG $VERSION)"
 git tag base
-git gc -q	# one pack: clones of it are quick
 touch "$repo/harness-base-done"

@@ -22,17 +22,21 @@ fi
 git -C "$src" am --abort >/dev/null 2>&1 || true
 git -C "$src" checkout -q -f -B check base
 git -C "$src" clean -q -f -d -x
+sdir=${STABLE_PATCHES-$PWD/patches-stable}
+ns=0
+[ -n "$sdir" ] && ns=$("$here/apply-series.sh" "$src" "$sdir")
+git -C "$src" tag -f series-base >/dev/null
 n=$("$here/apply-series.sh" "$src" "$pdir")
-stage "check: $n patch(es) apply to $BASE"
-patches=$(git -C "$src" rev-list --reverse base..HEAD)
+stage "check: $ns stable fix(es) and $n patch(es) apply to $BASE"
+patches=$(git -C "$src" rev-list --reverse series-base..HEAD)
 
 # git am applies a hunk whose context moved without a word: say where
 # each patch needed an offset on this base (the commit before it as the
 # index, so nothing is checked out).
-prev=base
+prev=series-base
 for c in $patches; do
 	p=$(sed -e 's/#.*//' "$pdir/series" | grep -v cover-letter |
-	    sed -n "$(git -C "$src" rev-list --count "base..$c")p" | tr -d ' ')
+	    sed -n "$(git -C "$src" rev-list --count "series-base..$c")p" | tr -d ' ')
 	offs=$(GIT_INDEX_FILE=$ck/offsets.index bash -c \
 		'git -C "$1" read-tree "$2" && git -C "$1" apply --cached --check -v "$3"' \
 		_ "$src" "$prev" "$(realpath "$pdir/$p")" 2>&1 | grep -E 'offset|fuzz' || true)
@@ -61,12 +65,15 @@ for f in $(git -C "$src" diff --name-only --diff-filter=A base HEAD); do
 	*)	stage "check: $f is maintained by: $owner" ;;
 	esac
 done
-for p in $(sed -e 's/#.*//' "$pdir/series" 2>/dev/null); do
+for f in $(for d in $sdir $pdir; do
+		sed -e 's/#.*//' -e "s|^\([^[:space:]]\)|$d/\1|" "$d/series" 2>/dev/null
+	done); do
+	p=${f##*/} f=$(realpath "$f")
 	case $p in *cover-letter*) continue ;; esac
 	log=$LOGS/checkpatch-${p%.patch}.log
 	(cd "$src" && ./scripts/checkpatch.pl --strict --color=never \
 		--ignore FILE_PATH_CHANGES \
-		"$(realpath "$pdir/$p")") >"$log" 2>&1 || true
+		"$f") >"$log" 2>&1 || true
 	total=$(grep -E '^total: ' "$log" || echo "total: ? errors, ? warnings, ? checks")
 	total=${total#total: }
 	stage "check: checkpatch $p: ${total%, * lines checked}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # export.sh [TREE [PATCHDIR]]: write the commits of TREE (default
-# $BUILD/linux) since the base tag back to PATCHDIR (default patches/) as
+# $BUILD/linux) since the series-base tag (the base and its stable fixes;
+# "base" in a tree without it) back to PATCHDIR (default patches/) as
 # 0001-*.patch ... and PATCHDIR/series. The hand-written
 # 0000-cover-letter.patch is kept. The options pin everything that could
 # vary between runs or users, so exporting an unchanged tree gives no diff.
@@ -9,9 +10,14 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 tree=${1:-$BUILD/linux}
 pdir=${2:-${PATCHES:-$PWD/patches}}
-base=${BASE_REF:-base}
+base=${BASE_REF:-}
+sdir=${STABLE_PATCHES-$PWD/patches-stable}
 
 [ -d "$tree/.git" ] || die "no work tree at $tree (make tree)"
+if [ -z "$base" ]; then
+	base=base
+	git -C "$tree" rev-parse -q --verify series-base >/dev/null && base=series-base
+fi
 if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
 	echo "warning: $tree has uncommitted changes; they are not exported" >&2
 fi
@@ -19,7 +25,7 @@ fi
 # exporting would overwrite that.
 if [ "$tree" = "$BUILD/linux" ] && [ -z "${FORCE:-}" ]; then
 	read -r have _ <"$BUILD/series.stamp" 2>/dev/null || have=none
-	[ "$have" = "$("$here/series-hash.sh" "$pdir")" ] ||
+	[ "$have" = "$("$here/series-hash.sh" "$pdir" "$sdir")" ] ||
 		die "$pdir changed since $tree was made from it; 'make tree' first, or FORCE=1 to overwrite $pdir"
 fi
 tmp=$(mktemp -d)
@@ -57,6 +63,6 @@ stage "export: $n patch(es) from $tree to $pdir"
 
 # The tree now is what patches/ describes: keep tree.sh from re-applying.
 if [ "$tree" = "$BUILD/linux" ]; then
-	echo "$("$here/series-hash.sh" "$pdir") $(git -C "$tree" rev-parse HEAD)" \
+	echo "$("$here/series-hash.sh" "$pdir" "$sdir") $(git -C "$tree" rev-parse HEAD)" \
 		>"$BUILD/series.stamp"
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Give $BUILD/linux: a clone of the base with patches/ applied as commits.
-# The series is re-applied only when patches/ changed since the last time
-# (stamp: a hash of patches/), and never over uncommitted work.
+# Give $BUILD/linux: a clone of the base with the base's own stable fixes
+# (patches-stable/) and then the series (patches/) applied as commits; tag
+# series-base marks where the series starts. Both are re-applied only when
+# either changed since the last time (stamp: a hash of both), and never
+# over uncommitted work.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -9,9 +11,10 @@ here=$(dirname "$0")
 base=$CACHE_DIR/linux-${BASE:?}.git
 tree=$BUILD/linux
 pdir=${PATCHES:-$PWD/patches}
+sdir=${STABLE_PATCHES-$PWD/patches-stable}
 stampf=$BUILD/series.stamp
 
-want=$("$here/series-hash.sh" "$pdir")
+want=$("$here/series-hash.sh" "$pdir" "$sdir")
 if [ -d "$tree/.git" ]; then
 	have=none head=none
 	[ -f "$stampf" ] && read -r have head <"$stampf"
@@ -35,6 +38,9 @@ fi
 
 rm -f "$stampf"
 git -C "$tree" checkout -q -B series base
+ns=0
+[ -n "$sdir" ] && ns=$("$here/apply-series.sh" "$tree" "$sdir")
+git -C "$tree" tag -f series-base >/dev/null
 n=$("$here/apply-series.sh" "$tree" "$pdir")
-stage "tree: $tree = base + $n patch(es)"
+stage "tree: $tree = base + $ns stable fix(es) + $n patch(es)"
 echo "$want $(git -C "$tree" rev-parse HEAD)" >"$stampf"

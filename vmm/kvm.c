@@ -147,19 +147,21 @@ void vcpu_kick(struct vcpu *vcpu)
 	pthread_kill(vcpu->thread, SIG_KICK);
 }
 
-/* Called with vm->lock held. */
+/*
+ * Called with vm->lock held. immediate_exit is left as it is: set, the next
+ * KVM_RUN returns at once and the run loop clears it, one round trip for
+ * nothing; cleared here, it could wipe a host wakeup request (suspend.c)
+ * that came, with its signal, while the thread was parked.
+ */
 static void park(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	vcpu->run->immediate_exit = 0;
 	vm->nr_paused++;
 	pthread_cond_broadcast(&vm->cond);
 	while (vm->pauser && vm->pauser != vcpu)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	vm->nr_paused--;
-	/* A new pauser may have kicked us again while we were parked. */
-	vcpu->run->immediate_exit = 0;
 }
 
 /* @self as a vCPU of @vm, or NULL for another thread (the control socket). */

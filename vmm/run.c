@@ -106,11 +106,15 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		/*
-		 * A kick from vm_pause_others(), or any signal. A SUSPENDED
-		 * vCPU stays SUSPENDED across this (KVM keeps the state
-		 * sticky); suspend.c checks that, and may resume it itself.
+		 * A kick from vm_pause_others() or suspend_host_wakeup(), or
+		 * any signal. Whoever set immediate_exit has what it wanted
+		 * now: a pauser is seen by vm_check_pause(), a host wakeup
+		 * by suspend.c, which may resume the vCPU itself. A SUSPENDED
+		 * vCPU stays SUSPENDED across this (KVM keeps it sticky).
 		 */
 		if (errno == EINTR || errno == EAGAIN) {
+			__atomic_store_n(&vcpu->run->immediate_exit, 0,
+					 __ATOMIC_SEQ_CST);
 			suspend_handle_eintr(vcpu);
 			continue;
 		}

@@ -232,9 +232,8 @@ static bool host_wakeup(struct vcpu *vcpu)
 {
 	struct vcpu_suspend *st = state_of(vcpu);
 
-	if (!__atomic_load_n(&st->host_wake, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&st->host_wake, __ATOMIC_SEQ_CST))
 		return false;
-	vcpu->run->immediate_exit = 0;
 	vmm_log("vcpu%d: " EV_HOST_WAKEUP " %.3f s", vcpu->id,
 		vmm_uptime() - st->since);
 	resume(vcpu);
@@ -327,8 +326,13 @@ void suspend_host_wakeup(struct vm *vm, char *answer, size_t size)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 5;
 	pthread_mutex_lock(&vm->suspend->lock);
-	__atomic_store_n(&st->host_wake, true, __ATOMIC_RELEASE);
-	vcpu->run->immediate_exit = 1;
+	/*
+	 * The order matters against run.c, which clears immediate_exit and
+	 * then looks at host_wake: either it sees the request, or
+	 * immediate_exit stays set and its next KVM_RUN comes straight back.
+	 */
+	__atomic_store_n(&st->host_wake, true, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	vcpu_kick(vcpu);
 	while (st->suspended && !err)
 		err = pthread_cond_timedwait(&vm->suspend->resumed,

@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 t0=${HARNESS_T0:-}
 export BUILD=$tmp/build HARNESS_T0=0
 # Hermetic: the caller's BASE or HOST (make test BASE=...) must not leak in.
-export BASE=5.10.223 HOST=vhe
+export BASE=5.10.223 HOST=vhe STABLE_PATCHES=
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 pass=0 fail=0
 
@@ -191,26 +191,43 @@ $h/export.sh "$r" "$p" >/dev/null 2>&1
 tr() { env CACHE_DIR="$c" BUILD="$tmp/tb" PATCHES="$p" GIT_COMMITTER_NAME=T \
 	GIT_COMMITTER_EMAIL=t@t "$@" $h/tree.sh; }
 tl=$tmp/tb/linux
-check tree-apply 0 'base \+ 2 patch' tr
+check tree-apply 0 'base \+ 0 stable fix\(es\) \+ 2 patch' tr
 check tree-unchanged 0 'series unchanged' tr
 echo "edited cover letter" >"$p/0000-cover-letter.patch"
 check tree-cover-letter 0 'series unchanged' tr
 check tree-content 0 '^four$' tail -n 1 "$tl/a.c"
 echo "# comment" >>"$p/series"
-check tree-reapply 0 'base \+ 2 patch' tr
+check tree-reapply 0 'base \+ 0 stable fix\(es\) \+ 2 patch' tr
 echo dirty >>"$tl/a.c"
 echo "# again" >>"$p/series"
 check tree-dirty 1 'uncommitted changes' tr
 git -C "$tl" -c user.name=T -c user.email=t@t commit -qam wip
 check tree-unexported 1 'never exported' tr
 check export-guard 1 'changed since' env BUILD="$tmp/tb" $h/export.sh "$tl" "$p"
-check tree-force 0 'base \+ 2 patch' tr FORCE=1
+check tree-force 0 'base \+ 0 stable fix\(es\) \+ 2 patch' tr FORCE=1
 check tree-previous 0 'wip' git -C "$tl" log -1 --format=%s previous
 echo five >>"$tl/a.c"
 git -C "$tl" -c user.name=T -c user.email=t@t commit -qam "a: add five"
 check export-tree 0 'export: 3 patch' env BUILD="$tmp/tb" $h/export.sh "$tl" "$p"
 check tree-after-export 0 'series unchanged' tr
 check export-series3 0 '^0003-a-add-five.patch$' cat "$p/series"
+
+# The base's stable fixes go in first, under the series, and never into
+# what export writes to patches/.
+sp=$tmp/stable
+mkdir -p "$sp"
+printf 'fix\n' >"$r/b.c"
+git -C "$r" checkout -q base
+"${g[@]}" -C "$r" add b.c
+"${g[@]}" -C "$r" commit -qm "b: a fix of the base" -m "Signed-off-by: T <t@t>"
+"${g[@]}" -C "$r" format-patch -q -1 -o "$sp" >/dev/null
+(cd "$sp" && ls *.patch) >"$sp/series"
+check tree-stable 0 'base \+ 1 stable fix\(es\) \+ 3 patch' tr STABLE_PATCHES="$sp"
+check tree-stable-first 0 '^b: a fix of the base$' \
+	git -C "$tl" log -1 --format=%s series-base
+check export-no-stable 0 'export: 3 patch' env BUILD="$tmp/tb" STABLE_PATCHES="$sp" \
+	$h/export.sh "$tl" "$p"
+check export-no-stable-series 1 '' grep -q 'fix-of-the-base' "$p/series"
 
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \

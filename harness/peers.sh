@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# peers.sh NAME: run the peer:* tests of $BUILD/initramfs.cpio (packed with
+# TESTS='peer:*') with what nobody here built added to it:
+#   /peers/bullseye.Image, /peers/bookworm.Image  Debian's cloud kernels
+#   /usr/bin/qemu-system-aarch64 + its libraries   bookworm's QEMU
+# all pinned in harness/peers.lock. The additions are a second cpio archive
+# appended to the first (the kernel unpacks both), so make test's
+# initramfs stays as it is. Boots $OUT's Image on the result (run.sh).
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/lib.sh"
+
+# peers.sh --compare LOG LOG: the answers qemu_peer printed must be the same
+# in both logs (the patched kernel and the base).
+if [ "${1:-}" = --compare ]; then
+	[ $# -eq 3 ] || die "usage: peers.sh --compare LOG LOG"
+	a=$(grep -ho 'qemu_peer: answers: .*' "$2" || true)
+	b=$(grep -ho 'qemu_peer: answers: .*' "$3" || true)
+	stage "peers: Debian's QEMU on the series:   ${a:-no answers}"
+	stage "peers: Debian's QEMU on the base:     ${b:-no answers}"
+	if [ -z "$a" ] || [ "$a" != "$b" ]; then
+		die "Debian's QEMU saw different hosts (or did not run): $2 $3"
+	fi
+	stage "peers: identical answers on both kernels"
+	exit 0
+fi
+
+name=${1:?usage: peers.sh NAME | --compare LOG LOG}
+lock=$here/peers.lock
+root=$BUILD/peers-root
+unpacked=$CACHE_DIR/peers-unpacked
+
+stage "peers: packages of $(basename "$lock")"
+paths=$("$here/fetch-deb.sh" "$lock")
+mapfile -t debs <<<"$paths"
+[ "${#debs[@]}" -gt 0 ] || die "no package in $lock"
+
+rm -rf "$root"
+mkdir -p "$root/peers"
+[ -x "$BUILD/initramfs/peers/qemu_peer" ] ||
+	die "$BUILD/initramfs has no peers/ programs: make initramfs first"
+
+# The stock kernels, named by suite: /boot/vmlinuz-* is a plain arm64 Image.
+while read -r suite pkg _; do
+	deb=$(printf '%s\n' "${debs[@]}" | grep "/${pkg}_") ||
+		die "$pkg: not fetched"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -O --wildcards './boot/vmlinuz-*' \
+		>"$root/peers/$suite.Image"
+	file -b "$root/peers/$suite.Image" | grep -q 'ARM64 boot executable Image' ||
+		die "$deb: /boot/vmlinuz-* is not an arm64 Image"
+done < <(grep -v '^#' "$lock" | awk '$2 ~ /^linux-image-/')
+
+# QEMU: unpack the rest once per lock file, keep only what it loads.
+key=$(sha256sum "$lock" | cut -c1-16)
+if [ ! -f "$unpacked/$key.done" ]; then
+	rm -rf "$unpacked"
+	mkdir -p "$unpacked/$key"
+	for deb in "${debs[@]}"; do
+		case $deb in */linux-image-*) continue ;; esac
+		dpkg-deb -x "$deb" "$unpacked/$key"
+	done
+	touch "$unpacked/$key.done"
+fi
+"$PYTHON" "$here/elf-closure.py" "$unpacked/$key" /usr/bin/qemu-system-aarch64 |
+	(cd "$unpacked/$key" && xargs cp -a --parents -t "$root")
+
+list=$BUILD/peers.list
+{
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
+		f=$root/$p p=${p#.}
+		if [ -L "$f" ]; then
+			echo "slink $p $(readlink "$f") 0777 0 0"
+		elif [ -d "$f" ]; then
+			echo "dir $p $(stat -c %a "$f") 0 0"
+		else
+			echo "file $p $f $(stat -c %a "$f") 0 0"
+		fi
+	done
+} >"$list"
+"$BUILD/tools/gen_init_cpio" "$list" >"$BUILD/peers.cpio"
+cat "$BUILD/initramfs.cpio" "$BUILD/peers.cpio" >"$BUILD/initramfs-peers.cpio"
+stage "initramfs: + peers $(($(stat -c %s "$BUILD/peers.cpio") >> 20)) MiB = $(($(stat -c %s "$BUILD/initramfs-peers.cpio") >> 20)) MiB"
+
+INITRD=$BUILD/initramfs-peers.cpio "$here/run.sh" "$name"
