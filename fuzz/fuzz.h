@@ -286,7 +286,7 @@ void rescue(struct vcpu *v, const char *why);
 
 /* suspend.c */
 void handle_sysevent(struct vcpu *v);
-void after_eintr_suspended(struct vcpu *v, uint64_t now);
+void after_eintr_suspended(struct vcpu *v);
 void abandon_suspend(struct vcpu *v, const char *why);
 bool susp_undisturbed(struct vcpu *v);
 

@@ -433,14 +433,19 @@ static void __attribute__((noreturn)) lost_wakeup(struct vcpu *v, uint64_t ns)
 	     v->idx, src_name[src], ns / 1e9);
 }
 
-/* -EINTR during an honoured suspend: still SUSPENDED, and woken in time. */
-void after_eintr_suspended(struct vcpu *v, uint64_t now)
+/*
+ * -EINTR during an honoured suspend: still SUSPENDED, and woken in time.
+ * The clock is read after wake_first: the waker may have raised the line
+ * since the caller last looked at it.
+ */
+void after_eintr_suspended(struct vcpu *v)
 {
 	uint64_t first = atomic_load(&v->wake_first);
+	uint64_t now = ka_now_ns();
 
 	if (susp_undisturbed(v) && chance(&v->rng, 20))
 		check_still_suspended(v, "after -EINTR, want SUSPENDED");
-	if (first && now - first > WAKE_TMO_NS) {
+	if (first && now > first && now - first > WAKE_TMO_NS) {
 		if (susp_undisturbed(v))
 			lost_wakeup(v, now - first);
 		rescue(v, "no WAKEUP after a racer's change");

@@ -211,7 +211,7 @@ static void after_eintr(struct vcpu *v)
 
 	ST(EINTR);
 	if (v->our_susp) {
-		after_eintr_suspended(v, now);
+		after_eintr_suspended(v);
 		return;
 	}
 	if (++v->eintr_streak < 8 || now - v->last_door < 1000000000ULL)
