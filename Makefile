@@ -1,8 +1,14 @@
-# PSCI SYSTEM_SUSPEND for KVM/arm64 on Linux 5.10.223: build and test.
-# `make test` and `make demo` are the two commands; see README.md.
+# PSCI SYSTEM_SUSPEND for KVM/arm64 on Debian's Linux 5.10: build and test.
+# `make demo` and `make test` are the two commands; see README.md.
 
+# BASE: a line of harness/bases.list; each has its own cached repository
+# and build directory. HOST: the L1 CPU, and so the mode KVM runs in:
+# vhe (-cpu max, ARMv8.1+) or nvhe (-cpu cortex-a72, ARMv8.0).
+BASE      ?= 5.10.223
+HOST      ?= vhe
 CACHE_DIR ?= $(HOME)/.cache/psci-suspend
-BUILD     ?= $(CURDIR)/build
+BUILD     ?= $(CURDIR)/build/$(BASE)
+FRESH_DIR ?= $(CURDIR)/build/fresh
 CONFIG    ?=
 TESTS     ?=
 QEMU_SMP  ?= 2
@@ -15,21 +21,24 @@ OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 ifndef HARNESS_T0
 HARNESS_T0 := $(shell date +%s%3N)
 endif
-export CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
+export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
+.PHONY: all test demo fresh fuzz bench parity peers peers-base deps base tree export kernel \
+	initramfs run \
 	check check-quick selftest-harness clean distclean help
 
 all: test
 
 help:
-	@echo 'make test              build everything, run the suite (all but demo)'
+	@echo 'make demo              build everything, boot the VMM demo with its console live'
+	@echo 'make test              build everything, run the suite'
+	@echo 'make test BASE=5.10.262 HOST=nvhe   another base (harness/bases.list), KVM in nVHE'
+	@echo 'make fresh             make demo and make test in a fresh Debian 12 root (as root)'
 	@echo 'make test TESTS=kvm:*  run the tests matching the glob(s)'
 	@echo 'make test CONFIG=debug the same on a KASAN/lockdep kernel'
-	@echo 'make demo              run the demo with its console live'
 	@echo 'make fuzz / bench      the long fuzz runs / the benchmark'
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
@@ -44,13 +53,12 @@ demo: TESTS = demo
 demo: deps base tree kernel initramfs
 	@LIVE=1 $(H)/run.sh demo
 
-# The longer robustness runs and the benchmark: suite entries that the
-# default run lists as SLOW.
-fuzz: TESTS = fuzz:*
+# The longer robustness runs and the benchmark: suites of their own.
+fuzz: SUITE_FILE = harness/fuzz.list
 fuzz: deps base tree kernel initramfs
 	@$(H)/run.sh fuzz
 
-bench: TESTS = bench:*
+bench: SUITE_FILE = harness/bench.list
 bench: deps base tree kernel initramfs
 	@LIVE=1 $(H)/run.sh bench
 
@@ -75,6 +83,10 @@ peers-base: TESTS = peer:*
 peers-base: deps base tree kernel initramfs
 	@$(H)/peers.sh peers-base
 
+# The README's two commands in a freshly debootstrapped Debian 12 root.
+fresh:
+	@$(H)/fresh.sh
+
 deps:
 	@$(H)/deps.sh
 
@@ -82,7 +94,8 @@ selftest-harness:
 	@harness/tests/run.sh
 
 # make test re-runs the harness's own tests when the harness changed.
-$(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c
+$(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c \
+		$(wildcard fuzz/psci_model.* fuzz/test_psci_model.c)
 	@harness/tests/run.sh
 	@mkdir -p $(@D) && touch $@
 

@@ -43,8 +43,6 @@
 #include "kvm_arm.h"
 #include "bench_guest.h"
 
-#define KSFT_SKIP	4
-
 extern const char bg_start[], bg_end[];
 
 static struct {
@@ -67,22 +65,6 @@ struct vm {
 	volatile uint64_t *mb;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
@@ -94,7 +76,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-	exit(1);
+	exit(KA_EXIT_FAIL);
 }
 
 #define CHECK(cond, ...) do { if (!(cond)) die(__VA_ARGS__); } while (0)
@@ -144,7 +126,7 @@ static void vm_destroy(struct vm *vm)
 static void begin(const char *what)
 {
 	atomic_store(&current, what);
-	atomic_store(&progress, now_ns());
+	atomic_store(&progress, ka_now_ns());
 }
 
 /* KVM_RUN until a real exit; fails on anything but -EINTR. */
@@ -153,7 +135,7 @@ static void run(struct vm *vm)
 	while (ioctl(vm->vcpu, KVM_RUN, 0)) {
 		CHECK(errno == EINTR, "KVM_RUN: %s", strerror(errno));
 	}
-	atomic_store(&progress, now_ns());
+	atomic_store(&progress, ka_now_ns());
 	if (vm->run->exit_reason == KVM_EXIT_MMIO &&
 	    vm->run->mmio.phys_addr == BG_FAILBELL) {
 		uint64_t x0;
@@ -190,14 +172,14 @@ static void samples_init(struct samples *s, double per)
 	CHECK(s->ns, "malloc");
 	s->n = 0;
 	s->per = per;
-	s->t0 = now_ns();
+	s->t0 = ka_now_ns();
 }
 
 static bool samples_add(struct samples *s, uint64_t ns)
 {
 	if (s->n < s->cap)
 		s->ns[s->n++] = ns;
-	s->t1 = now_ns();
+	s->t1 = ka_now_ns();
 	return s->n < s->cap && s->t1 - s->t0 < opt.seconds * 1e9;
 }
 
@@ -248,9 +230,9 @@ static void bench_null(void)
 	      vm.mb[BG_LAST_X0 / 8]);
 	samples_init(&s, opt.nnull);
 	do {
-		t = now_ns();
+		t = ka_now_ns();
 		run(&vm);
-		t = now_ns() - t;
+		t = ka_now_ns() - t;
 		expect_exit(&vm, KVM_EXIT_MMIO, 0, "a");
 	} while (samples_add(&s, t));
 	report("a. null hypercall (PSCI_VERSION, in kernel)", &s);
@@ -268,9 +250,9 @@ static void bench_mmio(void)
 	run(&vm);
 	samples_init(&s, 1);
 	do {
-		t = now_ns();
+		t = ka_now_ns();
 		run(&vm);
-		t = now_ns() - t;
+		t = ka_now_ns() - t;
 		expect_exit(&vm, KVM_EXIT_MMIO, 0, "b");
 	} while (samples_add(&s, t));
 	report("b. MMIO exit to userspace and back", &s);
@@ -289,11 +271,11 @@ static void bench_deny(void)
 	expect_exit(&vm, KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SUSPEND, "c");
 	samples_init(&s, 1);
 	do {
-		t = now_ns();
+		t = ka_now_ns();
 		CHECK(!ka_set_reg(vm.vcpu, KA_REG_X(0), (uint64_t)(int64_t)PSCI_RET_DENIED),
 		      "setting x0: %s", strerror(errno));
 		run(&vm);
-		t = now_ns() - t;
+		t = ka_now_ns() - t;
 		expect_exit(&vm, KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SUSPEND, "c");
 	} while (samples_add(&s, t));
 	report("c. SYSTEM_SUSPEND refused (DENIED), round trip", &s);
@@ -323,7 +305,7 @@ static void bench_honour(void)
 	do {
 		uint64_t x1, x2;
 
-		t = now_ns();
+		t = ka_now_ns();
 		CHECK(!ka_get_reg(vm.vcpu, KA_REG_X(1), &x1) &&
 		      !ka_get_reg(vm.vcpu, KA_REG_X(2), &x2), "reading x1/x2: %s",
 		      strerror(errno));
@@ -344,7 +326,7 @@ static void bench_honour(void)
 		set_mp(&vm, KVM_MP_STATE_RUNNABLE);
 		vm.mb[BG_CTX / 8] = ++ctx;
 		run(&vm);
-		t = now_ns() - t;
+		t = ka_now_ns() - t;
 		expect_exit(&vm, KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SUSPEND, "d");
 		CHECK(x1 == BG_ENTRY && vm.mb[BG_ENTRY_X0 / 8] == ctx - 1 &&
 		      vm.mb[BG_ENTRIES / 8] == ++entries,
@@ -379,7 +361,7 @@ static void *waiter_thread(void *arg)
 			return NULL;
 		while (ioctl(w->vm->vcpu, KVM_RUN, 0))
 			CHECK(errno == EINTR, "KVM_RUN: %s", strerror(errno));
-		atomic_store(&w->t1, now_ns());
+		atomic_store(&w->t1, ka_now_ns());
 		atomic_store(&w->exit_reason, w->vm->run->exit_reason);
 		atomic_store(&w->type, w->vm->run->system_event.type);
 		atomic_store(&w->state, 2);
@@ -404,6 +386,60 @@ static bool thread_sleeping(pid_t tid)
 	return p && p[1] == ' ' && p[2] == 'S';
 }
 
+/* The vCPU's wake-up interrupt: a vGICv3 SPI, or the IRQ line without one. */
+static void wake_line(struct vm *vm, bool vgic, int level)
+{
+	int r;
+
+	if (vgic)
+		r = ka_irq_line(vm->fd, KVM_ARM_IRQ_TYPE_SPI, 0, BG_SPI, level);
+	else
+		r = ka_irq_line(vm->fd, KVM_ARM_IRQ_TYPE_CPU, 0,
+				KVM_ARM_IRQ_CPU_IRQ, level);
+	CHECK(!r, "KVM_IRQ_LINE: %s", strerror(errno));
+}
+
+/* Until the waiter thread sleeps in KVM_RUN on its SUSPENDED vCPU. */
+static void wait_for_waiter(struct waiter *w, const char *name)
+{
+	uint64_t deadline = ka_now_ns() + 2000000000ULL;
+
+	atomic_store(&w->state, 1);
+	while (!atomic_load(&w->tid) || !thread_sleeping(w->tid)) {
+		CHECK(ka_now_ns() < deadline && atomic_load(&w->state) == 1,
+		      "%s: the vCPU did not wait (state %d, exit %u)", name,
+		      atomic_load(&w->state), atomic_load(&w->exit_reason));
+		usleep(200);
+	}
+	usleep(1000);
+	CHECK(atomic_load(&w->state) == 1,
+	      "%s: KVM_RUN returned before the interrupt: exit %u, system event %u",
+	      name, atomic_load(&w->exit_reason), atomic_load(&w->type));
+}
+
+/* One wake-up: raise the line, time the WAKEUP exit, lower the line. */
+static uint64_t wake_once(struct vm *vm, struct waiter *w, bool vgic,
+			  const char *name)
+{
+	uint64_t t0, deadline;
+
+	wait_for_waiter(w, name);
+	t0 = ka_now_ns();
+	wake_line(vm, vgic, 1);
+	deadline = ka_now_ns() + 5000000000ULL;
+	while (atomic_load(&w->state) != 2) {
+		CHECK(ka_now_ns() < deadline, "%s: no WAKEUP 5 s after the interrupt", name);
+		usleep(50);
+	}
+	CHECK(atomic_load(&w->exit_reason) == KVM_EXIT_SYSTEM_EVENT &&
+	      atomic_load(&w->type) == KVM_SYSTEM_EVENT_WAKEUP,
+	      "%s: exit %u/%u, want WAKEUP", name, atomic_load(&w->exit_reason),
+	      atomic_load(&w->type));
+	wake_line(vm, vgic, 0);
+	atomic_store(&w->state, 0);
+	return atomic_load(&w->t1) - t0;
+}
+
 static void bench_wake(bool vgic)
 {
 	const char *name = vgic ? "e. wakeup latency, vGICv3 SPI" :
@@ -411,7 +447,6 @@ static void bench_wake(bool vgic)
 	struct waiter w = { 0 };
 	struct samples s;
 	struct vm vm;
-	bool more;
 
 	begin(name);
 	vm_create(&vm, vgic ? BG_M_GIC_SUSP : BG_M_SUSPEND, vgic);
@@ -422,45 +457,8 @@ static void bench_wake(bool vgic)
 	w.vm = &vm;
 	CHECK(!pthread_create(&w.thr, NULL, waiter_thread, &w), "pthread_create");
 	samples_init(&s, 1);
-	do {
-		uint64_t t0, deadline = now_ns() + 2000000000ULL;
-		int r;
-
-		atomic_store(&w.state, 1);
-		while (!atomic_load(&w.tid) || !thread_sleeping(w.tid)) {
-			CHECK(now_ns() < deadline && atomic_load(&w.state) == 1,
-			      "%s: the vCPU did not wait (state %d, exit %u)", name,
-			      atomic_load(&w.state), atomic_load(&w.exit_reason));
-			usleep(200);
-		}
-		usleep(1000);
-		CHECK(atomic_load(&w.state) == 1,
-		      "%s: KVM_RUN returned before the interrupt: exit %u, system event %u",
-		      name, atomic_load(&w.exit_reason), atomic_load(&w.type));
-
-		t0 = now_ns();
-		if (vgic)
-			r = ka_irq_line(vm.fd, KVM_ARM_IRQ_TYPE_SPI, 0, BG_SPI, 1);
-		else
-			r = ka_irq_line(vm.fd, KVM_ARM_IRQ_TYPE_CPU, 0, KVM_ARM_IRQ_CPU_IRQ, 1);
-		CHECK(!r, "KVM_IRQ_LINE: %s", strerror(errno));
-		deadline = now_ns() + 5000000000ULL;
-		while (atomic_load(&w.state) != 2) {
-			CHECK(now_ns() < deadline, "%s: no WAKEUP 5 s after the interrupt", name);
-			usleep(50);
-		}
-		CHECK(atomic_load(&w.exit_reason) == KVM_EXIT_SYSTEM_EVENT &&
-		      atomic_load(&w.type) == KVM_SYSTEM_EVENT_WAKEUP,
-		      "%s: exit %u/%u, want WAKEUP", name, atomic_load(&w.exit_reason),
-		      atomic_load(&w.type));
-		more = samples_add(&s, atomic_load(&w.t1) - t0);
-		if (vgic)
-			r = ka_irq_line(vm.fd, KVM_ARM_IRQ_TYPE_SPI, 0, BG_SPI, 0);
-		else
-			r = ka_irq_line(vm.fd, KVM_ARM_IRQ_TYPE_CPU, 0, KVM_ARM_IRQ_CPU_IRQ, 0);
-		CHECK(!r, "KVM_IRQ_LINE: %s", strerror(errno));
-		atomic_store(&w.state, 0);
-	} while (more && s.n < 2000);
+	while (samples_add(&s, wake_once(&vm, &w, vgic, name)) && s.n < 2000)
+		;
 	atomic_store(&w.state, 3);
 	pthread_join(w.thr, NULL);
 	report(name, &s);
@@ -495,8 +493,8 @@ static double suspended_cpu_share(int mode, uint64_t *eintr)
 
 	sigaction(SIGALRM, &sa, NULL);		/* no SA_RESTART */
 	*eintr = 0;
-	t = now_ns();
-	c = thread_cpu_ns();
+	t = ka_now_ns();
+	c = ka_thread_cpu_ns();
 	CHECK(!setitimer(ITIMER_REAL, &its, NULL), "setitimer: %s", strerror(errno));
 	/* a timer-level exit to userspace (-EINTR) may come before the alarm */
 	do {
@@ -504,10 +502,10 @@ static double suspended_cpu_share(int mode, uint64_t *eintr)
 		CHECK(r < 0 && errno == EINTR, "f: KVM_RUN on a SUSPENDED vCPU: %s",
 		      r ? strerror(errno) : "returned, but no interrupt was raised");
 		(*eintr)++;
-	} while (now_ns() - t < 1000000000ULL);
-	t = now_ns() - t;
-	c = thread_cpu_ns() - c;
-	atomic_store(&progress, now_ns());
+	} while (ka_now_ns() - t < 1000000000ULL);
+	t = ka_now_ns() - t;
+	c = ka_thread_cpu_ns() - c;
+	atomic_store(&progress, ka_now_ns());
 	vm_destroy(&vm);
 	return 100.0 * c / t;
 }
@@ -529,7 +527,7 @@ static void *watchdog(void *arg)
 	(void)arg;
 	for (;;) {
 		sleep(1);
-		if (now_ns() - atomic_load(&progress) > 30000000000ULL)
+		if (ka_now_ns() - atomic_load(&progress) > 30000000000ULL)
 			die("%s: no progress for 30 s (a vCPU that never wakes up?)",
 			    atomic_load(&current));
 	}
@@ -544,7 +542,7 @@ static void usage(const char *p)
 	       "  --only LETTERS  run only these measurements, e.g. ab\n", p);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seconds", required_argument, NULL, 's' },
@@ -553,32 +551,27 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *nocap = "the kernel has no KVM_CAP_ARM_SYSTEM_SUSPEND";
-	struct utsname u;
-	pthread_t wd;
 	int c;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "s:n:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': opt.seconds = atof(optarg); break;
 		case 'n': opt.nnull = atoi(optarg); break;
 		case 'o': opt.only = optarg; break;
-		case 'h': usage(argv[0]); return 0;
-		default: usage(argv[0]); return 2;
+		case 'h': usage(argv[0]); exit(0);
+		default: usage(argv[0]); exit(2);
 		}
 	}
 	if (opt.seconds <= 0 || !opt.nnull) {
 		usage(argv[0]);
-		return 2;
+		exit(2);
 	}
+}
 
-	opt.kvm = ka_open();
-	if (opt.kvm < 0) {
-		printf("psci_bench: SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
-		return KSFT_SKIP;
-	}
-	opt.has_cap = ka_check_cap(opt.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) > 0;
+static void print_header(void)
+{
+	struct utsname u;
+
 	uname(&u);
 	printf("psci_bench: kernel %s %s, %ld CPUs online, KVM_CAP_ARM_SYSTEM_SUSPEND %s\n",
 	       u.release, u.version, sysconf(_SC_NPROCESSORS_ONLN),
@@ -587,35 +580,52 @@ int main(int argc, char **argv)
 	printf("psci_bench: %.1f s per measurement, microseconds per operation\n", opt.seconds);
 	printf("%-48s %8s %10s %10s %10s %10s\n", "measurement", "ops", "median", "p90",
 	       "min", "ops/s");
+}
 
-	atomic_store(&progress, now_ns());
+/* c, d and e need the capability; without it they say so. */
+static void bench_with_cap(void)
+{
+	const char *nocap = "the kernel has no KVM_CAP_ARM_SYSTEM_SUSPEND";
+
+	if (wanted('c') && !opt.has_cap)
+		skipped("c. SYSTEM_SUSPEND refused (DENIED), round trip", nocap);
+	else if (wanted('c'))
+		bench_deny();
+	if (wanted('d') && !opt.has_cap)
+		skipped("d. SYSTEM_SUSPEND honoured, full cycle", nocap);
+	else if (wanted('d'))
+		bench_honour();
+	if (wanted('e') && !opt.has_cap) {
+		skipped("e. wakeup latency", nocap);
+	} else if (wanted('e')) {
+		bench_wake(false);
+		bench_wake(true);
+	}
+	if (wanted('f') && opt.has_cap)
+		bench_timer_wait();
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t wd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse_args(argc, argv);
+	opt.kvm = ka_open();
+	if (opt.kvm < 0) {
+		printf("psci_bench: SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
+		return KA_EXIT_SKIP;
+	}
+	opt.has_cap = ka_check_cap(opt.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) > 0;
+	print_header();
+
+	atomic_store(&progress, ka_now_ns());
 	CHECK(!pthread_create(&wd, NULL, watchdog, NULL), "pthread_create");
 	if (wanted('a'))
 		bench_null();
 	if (wanted('b'))
 		bench_mmio();
-	if (wanted('c')) {
-		if (opt.has_cap)
-			bench_deny();
-		else
-			skipped("c. SYSTEM_SUSPEND refused (DENIED), round trip", nocap);
-	}
-	if (wanted('d')) {
-		if (opt.has_cap)
-			bench_honour();
-		else
-			skipped("d. SYSTEM_SUSPEND honoured, full cycle", nocap);
-	}
-	if (wanted('e')) {
-		if (opt.has_cap) {
-			bench_wake(false);
-			bench_wake(true);
-		} else {
-			skipped("e. wakeup latency", nocap);
-		}
-	}
-	if (wanted('f') && opt.has_cap)
-		bench_timer_wait();
+	bench_with_cap();
 	printf("psci_bench: done\n");
-	return 0;
+	return KA_EXIT_PASS;
 }

@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
-# Fetch Debian's linux-source-5.10 (5.10.223-1) through a private apt
-# configuration, verify both checksums from SPEC §4 and leave the tarball
-# in $CACHE. The machine's own apt configuration is never touched.
-# PKG, VERSION, SUITE, DEB_SHA and TAR_SHA fetch another kernel source
-# package the same way (the upstream tree of the parity check).
+# fetch-base.sh CACHE: fetch a Debian kernel source package through a
+# private apt configuration, verify the .deb's and the tarball's sha256
+# and leave the tarball as $CACHE/tarballs/PKG_VERSION.tar.xz. The
+# machine's own apt configuration is only read, for the mirror address.
+# PKG, VERSION, SUITE, DEB_SHA and TAR_SHA say what to fetch (base.sh
+# takes them from bases.list); BASE_TARBALL: a local tarball instead.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 CACHE=${1:?usage: fetch-base.sh CACHE_DIR}
-PKG=${PKG:-linux-source-5.10}
-VERSION=${VERSION:-5.10.223-1}
-SUITE=${SUITE:-bullseye}
-DEB_SHA=${DEB_SHA:-f733d27d239d65598d96d7a72f71ac50f49f2380192a1b3b4ca2f5ad5144dd63}
-TAR_SHA=${TAR_SHA:-4aa4fbb62e2d957ed78841347492e736cc88f00689b57dac09959bda6d2b6f0e}
-TARBALL=$CACHE/$PKG.tar.xz
+: "${PKG:?} ${VERSION:?} ${SUITE:?} ${DEB_SHA:?} ${TAR_SHA:?}"
+TARBALL=$CACHE/tarballs/${PKG}_$VERSION.tar.xz
 
 check_sha() {	# file expected-sha
 	local got
@@ -25,9 +23,9 @@ check_sha() {	# file expected-sha
 	fi
 }
 
+mkdir -p "$CACHE/tarballs"
 if [ -n "${BASE_TARBALL:-}" ]; then
 	check_sha "$BASE_TARBALL" "$TAR_SHA"
-	mkdir -p "$CACHE"
 	ln -sf "$(realpath "$BASE_TARBALL")" "$TARBALL"
 	exit 0
 fi
@@ -36,17 +34,12 @@ if [ -f "$TARBALL" ] && check_sha "$TARBALL" "$TAR_SHA" 2>/dev/null; then
 	exit 0
 fi
 
-# The archive address comes from the machine's own sources, whatever form
-# they take (deb822 .sources or one-line .list).
-mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list.d/*.list 2>/dev/null |
-	 grep -v '^#' | grep -oE 'https?://[^ ]+/debian/?( |$)' |
-	 head -n1 | tr -d ' ' || true)
-mirror=${mirror:-http://deb.debian.org/debian}
-
-apt_dir=$CACHE/apt
+# One apt directory per suite, so that fetches of two bases do not share
+# (or race on) their package lists.
+apt_dir=$CACHE/apt/$SUITE
 mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc/preferences.d}
-echo "deb [trusted=yes] ${mirror%/} $SUITE main" > "$apt_dir/etc/sources.list"
+echo "deb [trusted=yes] $(debian_archive "$SUITE") $SUITE main" \
+	>"$apt_dir/etc/sources.list"
 opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
       -o "Dir::Etc::SourceParts=-"
       -o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"

@@ -37,8 +37,10 @@ for dir in vmm fuzz bench peers; do
 done
 
 suite=${SUITE_FILE:-harness/suite.list}
-"$PYTHON" "$here/tap.py" select "$suite" "${TESTS:-}" >"$stg/suite.list"
+"$PYTHON" "$here/tap.py" select "$suite" "${TESTS:-}" >"$stg/suite.list" \
+	2>"$BUILD/suite.left-out"
 n=$(wc -l <"$stg/suite.list")
+[ -s "$BUILD/suite.left-out" ] && stage "suite: $(cat "$BUILD/suite.left-out")"
 [ "$n" -gt 0 ] || die "no test in $suite matches TESTS='${TESTS:-}'"
 
 # The kernel's own gen_init_cpio, built for the host.

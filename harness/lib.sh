@@ -1,7 +1,8 @@
 # Shared helpers for the harness scripts (sourced, not executed).
 # shellcheck shell=bash
 
-: "${BUILD:=$PWD/build}"
+: "${BASE:=5.10.223}" "${HOST:=vhe}"
+: "${BUILD:=$PWD/build/$BASE}"
 : "${CACHE_DIR:=$HOME/.cache/psci-suspend}"
 LOGS=${LOGS:-$BUILD/logs}
 mkdir -p "$LOGS"
@@ -35,6 +36,32 @@ logged() {
 		fi
 		return 1
 	fi
+}
+
+# debian_archive SUITE: the Debian archive address, read from the
+# machine's own apt sources whatever their form (deb822 .sources or
+# one-line .list); a *-security suite lives in the security archive
+# beside it.
+debian_archive() {
+	local m
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+		/etc/apt/sources.list.d/*.list 2>/dev/null |
+	    grep -v '^#' | grep -oE 'https?://[^ ]+/debian/?( |$)' |
+	    head -n1 | tr -d ' ' || true)
+	m=${m:-http://deb.debian.org/debian}
+	m=${m%/}
+	case $1 in *-security) m=$m-security ;; esac
+	echo "$m"
+}
+
+# base_vars NAME: NAME's line of bases.list as PKG= VERSION= SUITE=
+# DEB_SHA= TAR_SHA= words (for env or eval).
+base_vars() {
+	local list f
+	list=$(dirname "${BASH_SOURCE[0]}")/bases.list
+	read -ra f < <(awk -v n="$1" '$1 == n' "$list")
+	[ ${#f[@]} -eq 6 ] || die "unknown BASE '$1': $list lists $(awk '!/^#/ {printf "%s ", $1}' "$list")"
+	echo "PKG=${f[1]} VERSION=${f[2]} SUITE=${f[3]} DEB_SHA=${f[4]} TAR_SHA=${f[5]}"
 }
 
 # Debian's python3 when there is one: a version manager's shim on PATH

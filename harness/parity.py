@@ -5,13 +5,17 @@ the tests that LOG_B ran.
 Every result counts: the suite's own lines (`ok 3 selftests: kvm: NAME`)
 and the cases a test reports inside its output (`# ok 5 discovery`, which
 init relays with a `# ` prefix), named TEST/CASE. A result is ok, skip or
-fail. Prints one line per difference and a summary; exits 1 if any result
-differs, or is missing from either log."""
+fail. So do the values a test prints for comparison: psci_test's
+`system_event SHUTDOWN: ndata 1 data[0] 0x0` (and RESET), named
+TEST/system_event TYPE, whose value is the rest of the line. Prints one
+line per difference and a summary; exits 1 if any result differs, or is
+missing from either log."""
 import re
 import sys
 
 TOP = re.compile(r'^(not ok|ok) \d+ selftests: \w+: (\S+)(.*)$')
 NESTED = re.compile(r'^# (not ok|ok) \d+ (?:# SKIP )?(\S+?):?(\s.*)?$')
+VALUE = re.compile(r'^[# ]*(system_event [A-Z]+): (ndata \d+ data\[0\] 0x[0-9a-f]+)$')
 
 
 def verdict(status, rest):
@@ -32,6 +36,10 @@ def results(path):
                 for case, v in pending:
                     res[f'{name}/{case}'] = v
                 pending = []
+                continue
+            m = VALUE.match(line)
+            if m:
+                pending.append((m[1], m[2]))
                 continue
             m = NESTED.match(line)
             if m:

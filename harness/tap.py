@@ -2,11 +2,16 @@
 """The harness's view of the suite and of a run's console log.
 
   tap.py select SUITE [PATTERNS]   print the selected suite lines
-  tap.py verdict LOG [--expect N]  judge a console log; exit 1 on failure
+  tap.py verdict LOG [--expect N] [--kvm-mode vhe|nvhe]
+                                   judge a console log; exit 1 on failure
 
 PATTERNS: globs separated by commas or spaces, matched against the test
-names; empty selects every test but `demo`, and reports the ones marked
-`# SLOW reason` as skipped.
+names; empty selects every test but `demo` and leaves out the ones marked
+`# SLOW reason` (named on standard error): a suite run counts only what
+it means to run.
+
+--kvm-mode: the L1 kernel must say that KVM came up in that mode
+("VHE mode initialized" or nVHE's "Hyp mode initialized").
 
 The verdict fails on any `not ok`, a missing or short plan, zero tests,
 every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
@@ -41,21 +46,21 @@ def parse_suite(path):
 SLOW = re.compile(r'#\s*SLOW\b\s*(.*)$')
 
 
-def select(tests, patterns):
-    """The tests PATTERNS names. By default: all but `demo`, and the ones
-    marked `# SLOW reason` are kept in the plan as skipped."""
+def select(tests, patterns, left_out=None):
+    """The tests PATTERNS names. By default: all but `demo` and the ones
+    marked `# SLOW reason`, whose names go to left_out (a list)."""
     pats = [p for p in re.split(r'[,\s]+', patterns or '') if p]
     if pats:
-        return [t for t in tests
-                if any(fnmatch.fnmatchcase(t[0], p) for p in pats)]
+        return [(n, t, SLOW.sub('', line).rstrip()) for n, t, line in tests
+                if any(fnmatch.fnmatchcase(n, p) for p in pats)]
     out = []
     for name, timeout, line in tests:
         if name == 'demo':
             continue
-        m = SLOW.search(line)
-        if m:
-            line = (line[:m.start()].rstrip() +
-                    f'  # SKIP slow: {m[1]} (TESTS={name} runs it)')
+        if SLOW.search(line):
+            if left_out is not None:
+                left_out.append(name)
+            continue
         out.append((name, timeout, line))
     return out
 
@@ -83,6 +88,10 @@ BENIGN_TRACES = [
     re.compile(r'sysrq: Show'),
 ]
 HARNESS = re.compile(r'^=== harness: (.*)')
+KVM_MODES = {
+    'vhe': re.compile(r'kvm \[\d+\]: VHE mode initialized successfully'),
+    'nvhe': re.compile(r'kvm \[\d+\]: Hyp mode initialized successfully'),
+}
 L2_KERNEL = re.compile(r'^# (\[\s*\d+\.\d+\] .*)')
 
 
@@ -96,7 +105,7 @@ class Verdict:
         self.lines = []
 
 
-def judge(lines, expect=None):
+def judge(lines, expect=None, kvm_mode=None):
     v = Verdict()
     v.lines = lines
     seen_splat_lines = set()
@@ -159,6 +168,12 @@ def judge(lines, expect=None):
                 v.problems.append((what + where, i))
                 break
 
+    if kvm_mode and v.tap_seen:
+        seen = [m for m, pat in KVM_MODES.items()
+                if any(pat.search(x) for x in lines)]
+        if seen != [kvm_mode]:
+            v.problems.append((f'KVM mode: asked for {kvm_mode}, the kernel '
+                               f'says {" and ".join(seen) or "neither"}', None))
     if not v.tap_seen:
         v.problems.append(('init never started (no "TAP version" line)', None))
     elif v.plan is None:
@@ -261,14 +276,21 @@ def read_log(path):
 
 def main(argv):
     if len(argv) >= 3 and argv[1] == 'select':
-        for t in select(parse_suite(argv[2]), ' '.join(argv[3:])):
+        left_out = []
+        for t in select(parse_suite(argv[2]), ' '.join(argv[3:]), left_out):
             print(t[2])
+        if left_out:
+            print('slow, left out (TESTS=NAME runs one): ' +
+                  ' '.join(left_out), file=sys.stderr)
         return 0
     if len(argv) >= 3 and argv[1] == 'verdict':
-        expect = None
-        if len(argv) == 5 and argv[3] == '--expect':
-            expect = int(argv[4])
-        v = judge(read_log(argv[2]), expect)
+        opts = dict(zip(argv[3::2], argv[4::2]))
+        if len(argv) % 2 == 0 or set(opts) - {'--expect', '--kvm-mode'} or \
+                opts.get('--kvm-mode', 'vhe') not in KVM_MODES:
+            print(__doc__, file=sys.stderr)
+            return 2
+        expect = int(opts['--expect']) if '--expect' in opts else None
+        v = judge(read_log(argv[2]), expect, opts.get('--kvm-mode'))
         return 0 if report(v, argv[2]) else 1
     print(__doc__, file=sys.stderr)
     return 2

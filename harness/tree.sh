@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
 
-base=$CACHE_DIR/linux-5.10.223.git
+base=$CACHE_DIR/linux-${BASE:?}.git
 tree=$BUILD/linux
 pdir=${PATCHES:-$PWD/patches}
 stampf=$BUILD/series.stamp

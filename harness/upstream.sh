@@ -23,8 +23,22 @@ if [ ! -f "$src/Makefile" ]; then
 	TAR_SHA=3b8ee8eaec6ff5e1661343ff73ac04ce59d020f552f29543c02f571960d75345 \
 		logged fetch-upstream "$here/fetch-base.sh" "$cache"
 	stage "upstream: extract"
-	tar -xf "$cache/linux-source-6.12.tar.xz" -C "$cache"
+	tar -xf "$cache/tarballs/linux-source-6.12_6.12.117-1.tar.xz" -C "$cache"
 fi
+
+# The uapi the series adds, field by field and value by value, against
+# 6.12's header (source text and compiled layout); then the checker's own
+# test: slips made in a copy of the series' header must each be caught.
+uhdrs=$BUILD/headers-upstream
+if [ ! -f "$uhdrs/.installed" ]; then
+	logged headers-upstream make -C "$src" O="$BUILD/out-upstream-hdrs" \
+		"${KARCH[@]}" headers_install INSTALL_HDR_PATH="$uhdrs"
+	touch "$uhdrs/.installed"
+fi
+stage "upstream: uapi of the series against 6.12's"
+"$PYTHON" "$here/uapi_check.py" "$BUILD/linux" "$src" "$BUILD/headers" "$uhdrs"
+"$PYTHON" "$here/uapi_check.py" --self-test "$BUILD/linux" "$BUILD/headers" |
+	tail -n1
 
 # The fragment, less what upstream's Kconfig no longer has (ARM64_VHE:
 # VHE support is unconditional since v5.12).

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PID 1 of the end-to-end test guest: suspend to RAM through PSCI
- * SYSTEM_SUSPEND and wake up on the PL031 RTC alarm, several times.
+ * SYSTEM_SUSPEND, several times, and wake up on the PL031 RTC alarm, a key
+ * on the console or the host's command, saying each time which one it was.
  *
  * Parameters come from the kernel command line (/proc/cmdline):
  *   mode=honour  the VMM honours SYSTEM_SUSPEND: "deep" is offered and every
@@ -12,6 +13,23 @@
  *                offered, and "mem" falls back to s2idle
  *   cycles=N     suspend/resume cycles (default 3)
  *   alarm=N      seconds from arming the alarm to its expiry (default 2)
+ *   wake=W,W...  what each cycle expects to wake it (sets cycles):
+ *                  rtc      the alarm, @alarm s ahead (default)
+ *                  console  a byte on the console, armed as a wakeup source
+ *                           in /sys/class/tty/ttyAMA0/power/wakeup; the
+ *                           alarm is a safety net FAR_SECS ahead
+ *                  host     the VMM, on a host command: no wakeup interrupt
+ *                  unarmed  the alarm, @late s ahead, although a byte comes
+ *                           first: the console is not armed; the byte must
+ *                           be there after the resume
+ *                  denied   none: the VMM refuses the suspend
+ *   late=N       the alarm of an unarmed cycle (default 8)
+ *   linger=N     seconds to wait before the final power-off (default 0)
+ *
+ * What woke the guest comes from /sys/power/pm_wakeup_irq (the first armed
+ * interrupt that fired while suspended; CONFIG_PM_SLEEP_DEBUG), named after
+ * its handler in /proc/interrupts. No interrupt at all means the VMM resumed
+ * the guest without one: a host wakeup.
  *
  * Every step is reported on the console with a "guest:" prefix. The verdict
  * is the way the guest goes down: PSCI SYSTEM_OFF (reboot(RB_POWER_OFF)) if
@@ -20,6 +38,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,26 +51,42 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
+
 #define MEM_SLEEP	"/sys/power/mem_sleep"
 #define POWER_STATE	"/sys/power/state"
 #define STATS_SUCCESS	"/sys/power/suspend_stats/success"
 #define STATS_FAIL	"/sys/power/suspend_stats/fail"
 #define RTC_TIME	"/sys/class/rtc/rtc0/since_epoch"
 #define RTC_ALARM	"/sys/class/rtc/rtc0/wakealarm"
+#define WAKEUP_IRQ	"/sys/power/pm_wakeup_irq"
+#define TTY_WAKEUP	"/sys/class/tty/ttyAMA0/power/wakeup"
+#define INTERRUPTS	"/proc/interrupts"
+
+#define MAX_CYCLES	16
+#define FAR_SECS	60
 
 enum mode { MODE_HONOUR, MODE_DENY, MODE_OFF };
+enum wake { WAKE_RTC, WAKE_CONSOLE, WAKE_HOST, WAKE_UNARMED, WAKE_DENIED };
 
 static const char *const mode_names[] = { "honour", "deny", "off" };
+static const char *const wake_names[] = {
+	"rtc", "console", "host", "unarmed", "denied",
+};
 
 static enum mode mode = MODE_HONOUR;
 static int cycles = 3;
 static int alarm_secs = 2;
+static int late_secs = 8;
+static int linger_secs;
+static enum wake plan[MAX_CYCLES];	/* WAKE_RTC unless wake= says */
+static bool console_used;		/* a cycle arms or feeds the console */
 
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("guest: ");
+	printf("%s", GUEST);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -61,7 +96,9 @@ static void say(const char *fmt, ...)
 
 static void __attribute__((noreturn)) finish(bool pass, const char *why)
 {
-	say("%s: %s", pass ? "PASS" : "FAIL", why);
+	say("%s: %s", pass ? GUEST_PASS : GUEST_FAIL, why);
+	if (linger_secs)
+		sleep(linger_secs);
 	/* Let the UART drain before the machine goes away. */
 	tcdrain(STDOUT_FILENO);
 	sync();
@@ -74,15 +111,18 @@ static void __attribute__((noreturn)) finish(bool pass, const char *why)
 static int read_str(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, size - 1);
+	err = errno;
 	close(fd);
-	if (n < 0)
+	if (n < 0) {
+		errno = err;	/* ENODATA: pm_wakeup_irq has none */
 		return -1;
+	}
 	buf[n] = '\0';
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
@@ -114,6 +154,27 @@ static int write_str(const char *path, const char *s)
 	return err;
 }
 
+/* wake=rtc,console,...: one cycle each */
+static void parse_plan(char *list)
+{
+	char *w, *save;
+	size_t k;
+
+	cycles = 0;
+	for (w = strtok_r(list, ",", &save); w && cycles < MAX_CYCLES;
+	     w = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < sizeof(wake_names) / sizeof(*wake_names); k++)
+			if (!strcmp(w, wake_names[k]))
+				break;
+		if (k == sizeof(wake_names) / sizeof(*wake_names)) {
+			say("unknown wake=%s, taking rtc", w);
+			k = WAKE_RTC;
+		}
+		plan[cycles++] = k;
+		console_used |= k == WAKE_CONSOLE || k == WAKE_UNARMED;
+	}
+}
+
 static void parse_cmdline(void)
 {
 	char buf[1024], *tok, *save;
@@ -132,6 +193,12 @@ static void parse_cmdline(void)
 			mode = MODE_DENY;
 		else if (!strcmp(tok, "mode=off"))
 			mode = MODE_OFF;
+		else if (!strncmp(tok, "late=", 5))
+			late_secs = atoi(tok + 5);
+		else if (!strncmp(tok, "linger=", 7))
+			linger_secs = atoi(tok + 7);
+		else if (!strncmp(tok, "wake=", 5))
+			parse_plan(tok + 5);
 	}
 }
 
@@ -182,72 +249,190 @@ static long arm_alarm(int secs)
 	return read_long(RTC_ALARM);
 }
 
-/*
- * One suspend attempt. @expect_ok: the write of "mem" must succeed (and the
- * system must have been asleep until the alarm), else it must fail.
- */
-static bool suspend_cycle(int n, bool expect_ok)
+/* The handler's name of interrupt @irq in /proc/interrupts, or "?". */
+static void irq_name(long irq, char *name, size_t size)
 {
-	long ok0, ok1, fail0, fail1, alarm, rtc0, rtc1;
-	double mono0, boot0, mono1, boot1, asleep;
-	int err;
+	char line[256], *last;
+	FILE *f = fopen(INTERRUPTS, "r");
 
-	ok0 = read_long(STATS_SUCCESS);
-	fail0 = read_long(STATS_FAIL);
-	rtc0 = read_long(RTC_TIME);
-	alarm = arm_alarm(alarm_secs);
-	if (ok0 < 0 || fail0 < 0 || rtc0 < 0 || alarm < 0)
-		return false;
-
-	say("cycle %d: RTC %ld, wake alarm at %ld, writing \"mem\" to %s",
-	    n, rtc0, alarm, POWER_STATE);
-	tcdrain(STDOUT_FILENO);
-
-	/* CLOCK_MONOTONIC stops while suspended, CLOCK_BOOTTIME doesn't. */
-	mono0 = clock_s(CLOCK_MONOTONIC);
-	boot0 = clock_s(CLOCK_BOOTTIME);
-	err = write_str(POWER_STATE, "mem");
-	mono1 = clock_s(CLOCK_MONOTONIC);
-	boot1 = clock_s(CLOCK_BOOTTIME);
-
-	ok1 = read_long(STATS_SUCCESS);
-	fail1 = read_long(STATS_FAIL);
-	rtc1 = read_long(RTC_TIME);
-
-	if (!expect_ok) {
-		write_str(RTC_ALARM, "0");
-		if (!err) {
-			say("cycle %d: the write of \"mem\" succeeded, expected it to fail",
-			    n);
-			return false;
-		}
-		say("cycle %d: the write of \"mem\" failed as expected: %s (suspend_stats: success %ld -> %ld, fail %ld -> %ld)",
-		    n, strerror(err), ok0, ok1, fail0, fail1);
-		return ok1 == ok0 && fail1 == fail0 + 1;
+	snprintf(name, size, "?");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strtol(line, &last, 10) != irq || *last != ':')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, ' ');
+		snprintf(name, size, "%s", last ? last + 1 : "?");
+		break;
 	}
+	if (f)
+		fclose(f);
+}
+
+/* Which source woke the guest, and the evidence in @detail. */
+static const char *woken_by(char *detail, size_t size)
+{
+	char buf[32], name[64];
+	long irq;
+
+	if (read_str(WAKEUP_IRQ, buf, sizeof(buf))) {
+		if (errno == ENODATA) {
+			snprintf(detail, size, "no wakeup interrupt recorded");
+			return "host";
+		}
+		snprintf(detail, size, "%s: %s", WAKEUP_IRQ, strerror(errno));
+		return "unknown";
+	}
+	irq = strtol(buf, NULL, 10);
+	irq_name(irq, name, sizeof(name));
+	snprintf(detail, size, "pm_wakeup_irq %ld, %s", irq, name);
+	if (strstr(name, "pl011"))
+		return "console";
+	if (strstr(name, "pl031"))
+		return "rtc";
+	return "unknown";
+}
+
+static const char *expected_source(enum wake w)
+{
+	return w == WAKE_CONSOLE ? "console" : w == WAKE_HOST ? "host" : "rtc";
+}
+
+static int alarm_for(enum wake w)
+{
+	return w == WAKE_RTC || w == WAKE_DENIED ? alarm_secs :
+	       w == WAKE_UNARMED ? late_secs : FAR_SECS;
+}
+
+/* Raw console input, so that one byte is readable without a newline. */
+static void console_raw(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &t))
+		return;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+/* What arrived on the console within @ms: reported; false if nothing. */
+static bool report_input(int n, int ms)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[32];
+	ssize_t len = 0, i;
+
+	if (poll(&p, 1, ms) > 0)
+		len = read(STDIN_FILENO, buf, sizeof(buf) - 1);
+	for (i = 0; i < len; i++)
+		if (buf[i] < 0x20 || buf[i] >= 0x7f)
+			buf[i] = '?';
+	buf[len > 0 ? len : 0] = '\0';
+	say("cycle %d: " GUEST_INPUT " \"%s\"", n, buf);
+	return len > 0;
+}
+
+struct sample {
+	long	ok, fail, rtc;
+	double	mono, boot;
+};
+
+/* CLOCK_MONOTONIC stops while suspended, CLOCK_BOOTTIME doesn't. */
+static bool sample(struct sample *s)
+{
+	s->mono = clock_s(CLOCK_MONOTONIC);
+	s->boot = clock_s(CLOCK_BOOTTIME);
+	s->ok = read_long(STATS_SUCCESS);
+	s->fail = read_long(STATS_FAIL);
+	s->rtc = read_long(RTC_TIME);
+	return s->ok >= 0 && s->fail >= 0 && s->rtc >= 0;
+}
+
+static bool check_refused(int n, int err, const struct sample *a,
+			  const struct sample *b)
+{
+	write_str(RTC_ALARM, "0");
+	if (!err) {
+		say("cycle %d: the write of \"mem\" succeeded, expected it to fail",
+		    n);
+		return false;
+	}
+	say("cycle %d: " GUEST_REFUSED ": %s (suspend_stats: success %ld -> %ld, fail %ld -> %ld)",
+	    n, strerror(err), a->ok, b->ok, a->fail, b->fail);
+	return b->ok == a->ok && b->fail == a->fail + 1;
+}
+
+/* Which source woke it, against the plan; the console's input after. */
+static bool check_source(int n, enum wake w, long alarm, long rtc)
+{
+	const char *want = expected_source(w), *got;
+	char detail[128];
+	bool ok;
+
+	got = woken_by(detail, sizeof(detail));
+	ok = !strcmp(got, want);
+	say("cycle %d: " GUEST_WOKEN_BY " %s (%s), expected %s", n, got,
+	    detail, want);
+	if (!strcmp(want, "rtc") && rtc < alarm) {
+		say("cycle %d: woke up before the alarm", n);
+		ok = false;
+	}
+	if (w == WAKE_CONSOLE || w == WAKE_UNARMED)
+		ok &= report_input(n, 3000);
+	return ok;
+}
+
+static bool check_resumed(int n, enum wake w, int err, long alarm,
+			  const struct sample *a, const struct sample *b)
+{
+	double asleep = (b->boot - a->boot) - (b->mono - a->mono);
 
 	if (err) {
 		say("cycle %d: the write of \"mem\" failed: %s", n,
 		    strerror(err));
 		return false;
 	}
-	asleep = (boot1 - boot0) - (mono1 - mono0);
-	say("cycle %d: resumed after %.3f s, %.3f s of it asleep: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
-	    n, boot1 - boot0, asleep > 0 ? asleep : 0, ok0, ok1, rtc1, alarm);
-	if (ok1 != ok0 + 1) {
+	say("cycle %d: " GUEST_RESUMED " %.3f s, %.3f s of it asleep: suspend_stats/success %ld -> %ld, RTC %ld (alarm %ld)",
+	    n, b->boot - a->boot, asleep > 0 ? asleep : 0, a->ok, b->ok,
+	    b->rtc, alarm);
+	if (b->ok != a->ok + 1) {
 		say("cycle %d: suspend_stats/success did not go up by one", n);
 		return false;
 	}
-	if (rtc1 < alarm) {
-		say("cycle %d: woke up before the alarm", n);
+	return check_source(n, w, alarm, b->rtc);
+}
+
+/* One suspend attempt, expected to go as @w says. */
+static bool suspend_cycle(int n, enum wake w)
+{
+	bool refused = mode == MODE_DENY || w == WAKE_DENIED;
+	struct sample a, b;
+	long alarm;
+	int err;
+
+	if (console_used &&
+	    (err = write_str(TTY_WAKEUP, w == WAKE_CONSOLE ? "enabled" : "disabled"))) {
+		say("cannot write %s: %s", TTY_WAKEUP, strerror(err));
 		return false;
 	}
-	return true;
+	alarm = arm_alarm(alarm_for(w));
+	if (alarm < 0 || !sample(&a))
+		return false;
+	say("cycle %d (%s): RTC %ld, wake alarm at %ld, " GUEST_SUSPENDING " to %s",
+	    n, wake_names[w], a.rtc, alarm, POWER_STATE);
+	tcdrain(STDOUT_FILENO);
+	a.mono = clock_s(CLOCK_MONOTONIC);
+	a.boot = clock_s(CLOCK_BOOTTIME);
+	err = write_str(POWER_STATE, "mem");
+	sample(&b);
+	if (refused)
+		return check_refused(n, err, &a, &b);
+	return check_resumed(n, w, err, alarm, &a, &b);
 }
 
 static void run_honour_or_deny(void)
 {
-	bool expect_ok = mode == MODE_HONOUR;
 	int err, i;
 
 	err = write_str(MEM_SLEEP, "deep");
@@ -256,11 +441,11 @@ static void run_honour_or_deny(void)
 		finish(false, "no suspend to RAM");
 	}
 	for (i = 1; i <= cycles; i++)
-		if (!suspend_cycle(i, expect_ok))
+		if (!suspend_cycle(i, plan[i - 1]))
 			finish(false, "cycle failed");
 
-	finish(true, expect_ok ? "all suspend/resume cycles succeeded"
-			       : "every suspend was refused, guest still fine");
+	finish(true, mode == MODE_HONOUR ? "every cycle went as planned"
+					 : "every suspend was refused, guest still fine");
 }
 
 static void run_off(const char *mem_sleep)
@@ -269,10 +454,10 @@ static void run_off(const char *mem_sleep)
 		say("mem_sleep offers deep, but the VMM did not enable SYSTEM_SUSPEND");
 		finish(false, "deep offered");
 	}
-	say("no deep in mem_sleep: PSCI SYSTEM_SUSPEND is not available, as expected");
+	say(GUEST_NO_DEEP ": PSCI SYSTEM_SUSPEND is not available, as expected");
 
 	/* What is left is s2idle: show that suspend still works that way. */
-	if (cycles > 0 && !suspend_cycle(1, true))
+	if (cycles > 0 && !suspend_cycle(1, WAKE_RTC))
 		finish(false, "s2idle cycle failed");
 	finish(true, "only s2idle offered, and it works");
 }
@@ -283,14 +468,16 @@ int main(void)
 
 	setup();
 	parse_cmdline();
-	say("mode=%s cycles=%d alarm=%ds", mode_names[mode], cycles,
+	if (console_used)
+		console_raw();
+	say(GUEST_PARAMS "%s cycles=%d alarm=%ds", mode_names[mode], cycles,
 	    alarm_secs);
 
 	if (read_str(MEM_SLEEP, mem_sleep, sizeof(mem_sleep))) {
 		say("cannot read %s: %s", MEM_SLEEP, strerror(errno));
 		finish(false, "no suspend support in this kernel");
 	}
-	say("%s: %s", MEM_SLEEP, mem_sleep);
+	say(GUEST_MEM_SLEEP " %s", mem_sleep);
 
 	if (mode == MODE_OFF)
 		run_off(mem_sleep);

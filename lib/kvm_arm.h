@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few raw KVM/arm64 ioctls that psci_fuzz and bench/psci_bench need,
- * as small inline wrappers. They return what the ioctl returns (-1 and
- * errno on failure) and never exit: deciding whether a failure is one the
- * ABI allows is the caller's business.
+ * The one layer of KVM/arm64 helpers that the VMM, its e2e driver, the
+ * fuzzer and the bench share: raw ioctls as small inline wrappers, the
+ * clocks they time with, the exit statuses they report with, and (in
+ * kvm_arm.c) the names of KVM's and PSCI's values for their logs.
+ *
+ * The wrappers return what the ioctl returns (-1 and errno on failure) and
+ * never exit: deciding whether a failure is one the ABI allows, and how to
+ * say so, is the caller's business.
  */
 #ifndef PSCI_KVM_ARM_H
 #define PSCI_KVM_ARM_H
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -33,6 +38,39 @@
 #ifndef KVM_MP_STATE_SUSPENDED
 #define KVM_MP_STATE_SUSPENDED		10
 #endif
+
+/* Exit statuses of the test programs, as kselftest has them. */
+#define KA_EXIT_PASS	0
+#define KA_EXIT_FAIL	1
+#define KA_EXIT_SKIP	4
+
+/* GIC INTIDs 0-31 are SGIs and PPIs; SPI n is INTID 32 + n. */
+#define KA_SPI_BASE	32
+
+static inline uint64_t ka_clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC, in ns: what every measurement and timeout uses. */
+static inline uint64_t ka_now_ns(void)
+{
+	return ka_clock_ns(CLOCK_MONOTONIC);
+}
+
+/* CPU time of the calling thread, in ns. */
+static inline uint64_t ka_thread_cpu_ns(void)
+{
+	return ka_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Names for logs; "UNKNOWN" (or "?") for values KVM/PSCI do not define. */
+const char *ka_mp_state_name(uint32_t state);
+const char *ka_sysev_name(uint32_t type);
+const char *ka_psci_ret_name(long ret);
 
 /*
  * system_event.ndata: the word after 'type', padding in headers older than
@@ -115,16 +153,34 @@ static inline int ka_set_mp(int vcpu, uint32_t state)
 	return ioctl(vcpu, KVM_SET_MP_STATE, &mp);
 }
 
+/*
+ * The host's preferred target with a feature mask, in *init: what
+ * KVM_ARM_VCPU_INIT takes, and must take again unchanged on a later reset.
+ */
+static inline int ka_preferred_init(int vm, uint32_t features,
+				    struct kvm_vcpu_init *init)
+{
+	memset(init, 0, sizeof(*init));
+	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, init))
+		return -1;
+	init->features[0] = features;
+	return 0;
+}
+
+/* KVM_ARM_VCPU_INIT: the first one, or a reset to the same target. */
+static inline int ka_vcpu_reset(int vcpu, const struct kvm_vcpu_init *init)
+{
+	return ioctl(vcpu, KVM_ARM_VCPU_INIT, init);
+}
+
 /* KVM_ARM_VCPU_INIT with the host's preferred target and a feature mask. */
 static inline int ka_vcpu_init(int vm, int vcpu, uint32_t features)
 {
 	struct kvm_vcpu_init init;
 
-	memset(&init, 0, sizeof(init));
-	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init))
+	if (ka_preferred_init(vm, features, &init))
 		return -1;
-	init.features[0] = features;
-	return ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
+	return ka_vcpu_reset(vcpu, &init);
 }
 
 /* A vCPU fd and its kvm_run mapping; NULL on failure. */
@@ -151,6 +207,13 @@ static inline int ka_irq_line(int vm, uint32_t type, uint32_t vcpu,
 	};
 
 	return ioctl(vm, KVM_IRQ_LINE, &l);
+}
+
+/* An SPI's line: @spi counts from 0, as device trees number SPIs. */
+static inline int ka_set_spi(int vm, uint32_t spi, int level)
+{
+	return ka_irq_line(vm, KVM_ARM_IRQ_TYPE_SPI, 0, KA_SPI_BASE + spi,
+			   level);
 }
 
 static inline int ka_dev_attr(int dev, uint32_t group, uint64_t attr, void *val)

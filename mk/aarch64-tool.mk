@@ -13,8 +13,10 @@
 #       kernel offers.
 #
 # It provides CC, CPPFLAGS, CFLAGS, LDFLAGS (the same warnings everywhere),
-# the pattern rules $(O)/%.o from $(SRC)/%.c and $(SRC)/%.S, the $(O)
-# directory, and dependency tracking.
+# the pattern rules $(O)/%.o from $(SRC)/%.c and $(SRC)/%.S, the shared
+# helper layer's objects as $(LIB_OBJS) (lib/*.c, built in $(O)/lib; a tool
+# that calls more than lib/kvm_arm.h's inline wrappers links them), the
+# $(O) directory, and dependency tracking.
 
 CROSS_COMPILE	?= aarch64-linux-gnu-
 CC		:= $(CROSS_COMPILE)gcc
@@ -46,7 +48,12 @@ $(O)/%.o: $(SRC)/%.c | $(O)
 $(O)/%.o: $(SRC)/%.S | $(O)
 	$(CC) $(CPPFLAGS) -c -o $@ $<
 
-$(O):
+LIB_OBJS	:= $(O)/lib/kvm_arm.o
+
+$(O)/lib/%.o: $(LIB)/%.c | $(O)/lib
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O) $(O)/lib:
 	mkdir -p $@
 
 .SECONDARY:

@@ -3,9 +3,12 @@
  * The guest's device tree, written with libfdt's sequential-write API. The
  * board-level nodes are here; the GIC and each MMIO device add their own.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libfdt.h>
 
@@ -133,7 +136,7 @@ static int fdt_chosen(struct vm *vm, void *fdt)
 	return err;
 }
 
-int fdt_build(struct vm *vm, void **fdtp, u32 *sizep)
+static int fdt_build(struct vm *vm, void **fdtp, u32 *sizep)
 {
 	void *fdt = calloc(1, FDT_MAX_SIZE);
 	int err = 0;
@@ -178,4 +181,34 @@ fail:
 		FDT_MAX_SIZE);
 	free(fdt);
 	return -1;
+}
+
+static void write_dtb_out(const char *path, const void *fdt, u32 size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, fdt, size) != (ssize_t)size)
+		vmm_err("cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * Build the tree from the board and the devices that registered, and put it
+ * where image_load() left room for it (vm->dtb_addr, a 2 MiB slot).
+ */
+int fdt_install(struct vm *vm)
+{
+	void *fdt;
+	u32 size;
+
+	if (fdt_build(vm, &fdt, &size))
+		return -1;
+	memcpy(kvm_ram_ptr(vm, vm->dtb_addr), fdt, size);
+	if (vm->cfg.dtb_out)
+		write_dtb_out(vm->cfg.dtb_out, fdt, size);
+	vmm_log("dtb at %#llx (%u bytes)", (unsigned long long)vm->dtb_addr,
+		size);
+	free(fdt);
+	return 0;
 }

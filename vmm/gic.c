@@ -7,50 +7,25 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <libfdt.h>
 
 #include "vmm.h"
 
-static int gic_set_attr(struct vm *vm, u32 group, u64 attr, void *val)
-{
-	struct kvm_device_attr a = {
-		.group = group,
-		.attr = attr,
-		.addr = (u64)(unsigned long)val,
-	};
-
-	return ioctl(vm->gic_fd, KVM_SET_DEVICE_ATTR, &a);
-}
-
 /* Before the vCPUs, like kvmtool; the addresses must be set before init. */
 int gic_create(struct vm *vm)
 {
-	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
-	u64 dist = GICD_BASE, redist = GICR_BASE;
-	u32 nr_irqs = 32 + NR_SPIS;
-
 	if (vm->cfg.nr_vcpus * GICR_STRIDE > GICR_MAX_SIZE) {
 		vmm_err("too many vCPUs for the redistributor region");
 		return -1;
 	}
-
-	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &dev) < 0) {
+	vm->gic_fd = ka_vgic_create(vm->fd, GICD_BASE, GICR_BASE,
+				    KA_SPI_BASE + NR_SPIS);
+	if (vm->gic_fd < 0) {
 		vmm_err("cannot create the in-kernel GICv3: %s%s",
 			strerror(errno), errno == ENODEV ?
 			" (the host has no GICv3 CPU interface: QEMU needs gic-version=3)" :
 			"");
-		return -1;
-	}
-	vm->gic_fd = dev.fd;
-
-	if (gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
-			 KVM_VGIC_V3_ADDR_TYPE_DIST, &dist) ||
-	    gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
-			 KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist) ||
-	    gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs)) {
-		vmm_err("cannot configure the GICv3: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -59,8 +34,7 @@ int gic_create(struct vm *vm)
 /* After the vCPUs, before the first KVM_RUN. */
 int gic_init(struct vm *vm)
 {
-	if (gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL,
-			 KVM_DEV_ARM_VGIC_CTRL_INIT, NULL)) {
+	if (ka_vgic_init(vm->gic_fd)) {
 		vmm_err("cannot initialise the GICv3: %s", strerror(errno));
 		return -1;
 	}
@@ -89,13 +63,7 @@ int gic_fdt_node(struct vm *vm, void *fdt)
 
 int gic_set_spi(struct vm *vm, int spi, int level)
 {
-	struct kvm_irq_level irq = {
-		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
-		       (32 + spi),
-		.level = level,
-	};
-
-	if (ioctl(vm->fd, KVM_IRQ_LINE, &irq) < 0) {
+	if (ka_set_spi(vm->fd, spi, level) < 0) {
 		vmm_err("KVM_IRQ_LINE(SPI %d, %d): %s", spi, level,
 			strerror(errno));
 		return -1;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loading an arm64 Linux Image (Documentation/arm64/booting.rst), an
- * initramfs and the device tree into guest RAM.
+ * Loading an arm64 Linux Image (Documentation/arm64/booting.rst) and an
+ * initramfs into guest RAM, and choosing the device tree's place (fdt.c
+ * writes it there once the devices are registered).
  *
  * Layout:  RAM_BASE + text_offset   kernel, image_size bytes (BSS included)
  *          ...                      free
@@ -87,13 +88,13 @@ static int check_header(const char *path, const void *buf, u64 size,
 	struct arm64_image_header h;
 
 	if (size < sizeof(h)) {
-		vmm_err("%s is not an arm64 Image: only %llu bytes", path,
+		vmm_err("%s " ERR_NOT_IMAGE ": only %llu bytes", path,
 			(unsigned long long)size);
 		return -1;
 	}
 	memcpy(&h, buf, sizeof(h));
 	if (h.magic != ARM64_IMAGE_MAGIC) {
-		vmm_err("%s is not an arm64 Image: no \"ARM\\x64\" magic at offset 0x38%s",
+		vmm_err("%s " ERR_NOT_IMAGE ": no \"ARM\\x64\" magic at offset 0x38%s",
 			path, what_is_it(buf, size));
 		return -1;
 	}
@@ -126,8 +127,7 @@ static u64 mib(u64 bytes)
 int image_load(struct vm *vm)
 {
 	u64 ksize, isize = 0, text_offset, image_size, kernel_end, dtb_slot;
-	void *kernel, *initrd = NULL, *fdt;
-	u32 fdt_size;
+	void *kernel, *initrd = NULL;
 	int ret = -1;
 
 	kernel = read_file(vm->cfg.kernel, &ksize);
@@ -150,7 +150,7 @@ int image_load(struct vm *vm)
 
 	if (vm->ram_size < SZ_2M || dtb_slot < kernel_end + isize ||
 	    vm->initrd_start < kernel_end) {
-		vmm_err("not enough guest RAM: %llu MiB cannot hold the kernel (%llu MiB with its BSS, at offset %#llx), the initramfs (%llu MiB) and the DTB (2 MiB); use --mem=%llu or more",
+		vmm_err(ERR_SMALL_RAM ": %llu MiB cannot hold the kernel (%llu MiB with its BSS, at offset %#llx), the initramfs (%llu MiB) and the DTB (2 MiB); use --mem=%llu or more",
 			(unsigned long long)mib(vm->ram_size),
 			(unsigned long long)mib(image_size),
 			(unsigned long long)text_offset,
@@ -164,27 +164,10 @@ int image_load(struct vm *vm)
 	if (isize)
 		memcpy(kvm_ram_ptr(vm, vm->initrd_start), initrd, isize);
 
-	if (fdt_build(vm, &fdt, &fdt_size))
-		goto out;
 	vm->dtb_addr = dtb_slot;
-	memcpy(kvm_ram_ptr(vm, vm->dtb_addr), fdt, fdt_size);
-
-	if (vm->cfg.dtb_out) {
-		int fd = open(vm->cfg.dtb_out, O_WRONLY | O_CREAT | O_TRUNC,
-			      0644);
-
-		if (fd < 0 || write(fd, fdt, fdt_size) != (ssize_t)fdt_size)
-			vmm_err("cannot write %s: %s", vm->cfg.dtb_out,
-				strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	free(fdt);
-
-	vmm_log("kernel %s at %#llx (%llu bytes, %llu with BSS), dtb at %#llx (%u bytes)",
+	vmm_log(EV_KERNEL_LOADED ": %s at %#llx (%llu bytes, %llu with BSS)",
 		vm->cfg.kernel, (unsigned long long)vm->kernel_entry,
-		(unsigned long long)ksize, (unsigned long long)image_size,
-		(unsigned long long)vm->dtb_addr, fdt_size);
+		(unsigned long long)ksize, (unsigned long long)image_size);
 	if (isize)
 		vmm_log("initrd %s at %#llx (%llu bytes)", vm->cfg.initrd,
 			(unsigned long long)vm->initrd_start,

@@ -6,7 +6,6 @@
  * under us, and ending the run from whichever thread saw the reason.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,9 +18,9 @@ int kvm_open(struct vm *vm)
 {
 	int ver;
 
-	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm->sys_fd = ka_open();
 	if (vm->sys_fd < 0) {
-		vmm_err("cannot open /dev/kvm: %s", strerror(errno));
+		vmm_err(ERR_NO_KVM ": %s", strerror(errno));
 		if (errno == ENOENT)
 			vmm_err("this kernel has no KVM, or KVM did not come up (the CPU must enter the kernel at EL2: QEMU needs virtualization=on), or devtmpfs is not mounted on /dev");
 		return -1;
@@ -37,9 +36,9 @@ int kvm_open(struct vm *vm)
 
 static int check_cap(struct vm *vm, int cap, const char *name)
 {
-	if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, cap) > 0)
+	if (ka_check_cap(vm->sys_fd, cap) > 0)
 		return 0;
-	vmm_err("KVM lacks %s", name);
+	vmm_err(ERR_NOCAP " %s", name);
 	return -1;
 }
 
@@ -57,24 +56,11 @@ int kvm_create_vm(struct vm *vm)
 		vmm_err("KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
-
-	vm->run_size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (vm->run_size < (int)sizeof(struct kvm_run)) {
-		vmm_err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-		return -1;
-	}
-
-	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &vm->preferred) < 0) {
-		vmm_err("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
 int kvm_setup_ram(struct vm *vm)
 {
-	struct kvm_userspace_memory_region region;
-
 	vm->ram_base = RAM_BASE;
 	vm->ram_size = vm->cfg.ram_size;
 	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
@@ -86,13 +72,7 @@ int kvm_setup_ram(struct vm *vm)
 		return -1;
 	}
 
-	region = (struct kvm_userspace_memory_region) {
-		.slot = 0,
-		.guest_phys_addr = vm->ram_base,
-		.memory_size = vm->ram_size,
-		.userspace_addr = (u64)(unsigned long)vm->ram,
-	};
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+	if (ka_set_mem(vm->fd, 0, vm->ram_base, vm->ram, vm->ram_size) < 0) {
 		vmm_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return -1;
 	}
@@ -117,15 +97,12 @@ void *kvm_ram_ptr(struct vm *vm, u64 addr)
  */
 int kvm_enable_system_suspend(struct vm *vm)
 {
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_SYSTEM_SUSPEND };
-
-	if (ioctl(vm->fd, KVM_CHECK_EXTENSION,
-		  KVM_CAP_ARM_SYSTEM_SUSPEND) <= 0) {
-		vmm_err("KVM lacks KVM_CAP_ARM_SYSTEM_SUSPEND (%d): this kernel cannot forward PSCI SYSTEM_SUSPEND; use --suspend=off",
+	if (ka_check_cap(vm->fd, KVM_CAP_ARM_SYSTEM_SUSPEND) <= 0) {
+		vmm_err(ERR_NOCAP " KVM_CAP_ARM_SYSTEM_SUSPEND (%d): this kernel cannot forward PSCI SYSTEM_SUSPEND; use --suspend=off",
 			KVM_CAP_ARM_SYSTEM_SUSPEND);
 		return -1;
 	}
-	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0) {
+	if (ka_enable_cap(vm->fd, KVM_CAP_ARM_SYSTEM_SUSPEND, 0) < 0) {
 		vmm_err("KVM_ENABLE_CAP(KVM_CAP_ARM_SYSTEM_SUSPEND): %s",
 			strerror(errno));
 		return -1;
@@ -144,9 +121,9 @@ int kvm_enable_system_suspend(struct vm *vm)
  * already inside, running or powered off, returns with -EINTR). The target
  * then parks in vm_check_pause() until vm_resume_others().
  *
- * Only one vCPU pauses the others at a time. Should two of them ask at
+ * Only one thread pauses the others at a time. Should two vCPUs ask at
  * once, the second one parks like any other vCPU first, then takes its
- * turn.
+ * turn; a thread that is not a vCPU's just waits for its turn.
  */
 #define SIG_KICK	SIGUSR1
 
@@ -185,25 +162,45 @@ static void park(struct vcpu *vcpu)
 	vcpu->run->immediate_exit = 0;
 }
 
-void vm_pause_others(struct vm *vm, struct vcpu *self)
+/* @self as a vCPU of @vm, or NULL for another thread (the control socket). */
+static struct vcpu *self_vcpu(struct vm *vm, const void *self)
 {
 	int i;
 
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (self == &vm->vcpus[i])
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+/*
+ * Pause every vCPU thread but @self's (@self: a vCPU, or any other unique
+ * pointer for a thread that is not a vCPU's) until vm_resume_others().
+ */
+void vm_pause_others(struct vm *vm, const void *self)
+{
+	struct vcpu *me = self_vcpu(vm, self);
+	int i;
+
 	pthread_mutex_lock(&vm->lock);
-	while (vm->pauser)
-		park(self);
+	while (vm->pauser) {
+		if (me)
+			park(me);
+		else
+			pthread_cond_wait(&vm->cond, &vm->lock);
+	}
 
 	vm->pauser = self;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
-		if (v == self)
+		if (v == me)
 			continue;
 		/* For a thread that is just about to enter KVM_RUN */
 		v->run->immediate_exit = 1;
 		vcpu_kick(v);
 	}
-	while (vm->nr_paused < vm->nr_vcpus - 1)
+	while (vm->nr_paused < vm->nr_vcpus - (me ? 1 : 0))
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -252,4 +249,24 @@ int vm_wait_exit(struct vm *vm)
 	status = vm->exit_status;
 	pthread_mutex_unlock(&vm->lock);
 	return status;
+}
+
+/* A named thread; detached unless the caller wants its id in *@t. */
+int vmm_thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
+		     void *arg)
+{
+	pthread_t id;
+	int err;
+
+	err = pthread_create(&id, NULL, fn, arg);
+	if (err) {
+		vmm_err("cannot start the %s thread: %s", name, strerror(err));
+		return -1;
+	}
+	pthread_setname_np(id, name);
+	if (t)
+		*t = id;
+	else
+		pthread_detach(id);
+	return 0;
 }

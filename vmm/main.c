@@ -25,13 +25,16 @@ static const char usage_text[] =
 "                          deny    answer DENIED\n"
 "                          off     don't enable KVM_CAP_ARM_SYSTEM_SUSPEND:\n"
 "                                  the guest sees the call as not supported\n"
+"      --control PATH    a UNIX socket taking commands, one a line: status,\n"
+"                        wakeup, suspend-policy honour|deny, quit\n"
 "      --dtb-out FILE    also write the generated device tree to FILE\n"
 "      --test-kick-ms N  test aid: signal suspended vCPUs every N ms\n"
 "  -h, --help            this text\n"
 "exit status: 0 guest powered off, 3 guest reset, 1 error, 2 bad usage,\n"
-"             4 KVM lacks a needed capability, 5 guest crashed\n";
+"             4 KVM lacks a needed capability, 5 guest crashed,\n"
+"             6 quit on the control socket\n";
 
-enum { OPT_DTB_OUT = 256, OPT_KICK };
+enum { OPT_DTB_OUT = 256, OPT_KICK, OPT_CONTROL };
 
 static const struct option options[] = {
 	{ "kernel",	required_argument,	NULL, 'k' },
@@ -41,6 +44,7 @@ static const struct option options[] = {
 	{ "cpus",	required_argument,	NULL, 'c' },
 	{ "suspend",	required_argument,	NULL, 's' },
 	{ "dtb-out",	required_argument,	NULL, OPT_DTB_OUT },
+	{ "control",	required_argument,	NULL, OPT_CONTROL },
 	{ "test-kick-ms", required_argument,	NULL, OPT_KICK },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -63,7 +67,7 @@ static u64 parse_size(const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
-		usage_error("bad memory size '%s'", s);
+		usage_error(ERR_BAD_MEM " '%s'", s);
 	switch (*end) {
 	case 'G': case 'g':
 		v <<= 30;
@@ -80,7 +84,7 @@ static u64 parse_size(const char *s)
 		break;
 	}
 	if (*end || !v || v % SZ_2M)
-		usage_error("bad memory size '%s' (a non-zero multiple of 2 MiB)",
+		usage_error(ERR_BAD_MEM " '%s' (a non-zero multiple of 2 MiB)",
 			    s);
 	return v;
 }
@@ -96,9 +100,20 @@ static enum suspend_policy parse_policy(const char *s)
 	usage_error("unknown suspend policy '%s' (honour, deny or off)", s);
 }
 
-static void parse_args(int argc, char **argv, struct vm_config *cfg)
+static int parse_int(const char *s, int min, int max, const char *error)
 {
 	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		usage_error(error, s);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct vm_config *cfg)
+{
 	int c;
 
 	*cfg = (struct vm_config) {
@@ -125,10 +140,8 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 			cfg->ram_size = parse_size(optarg);
 			break;
 		case 'c':
-			cfg->nr_vcpus = strtol(optarg, &end, 0);
-			if (*end || cfg->nr_vcpus < 1 || cfg->nr_vcpus > 64)
-				usage_error("bad number of vCPUs '%s' (1-64)",
-					    optarg);
+			cfg->nr_vcpus = parse_int(optarg, 1, 64,
+						  "bad number of vCPUs '%s' (1-64)");
 			break;
 		case 's':
 			cfg->suspend = parse_policy(optarg);
@@ -136,10 +149,12 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DTB_OUT:
 			cfg->dtb_out = optarg;
 			break;
+		case OPT_CONTROL:
+			cfg->control = optarg;
+			break;
 		case OPT_KICK:
-			cfg->kick_ms = strtol(optarg, &end, 0);
-			if (*end || cfg->kick_ms < 1)
-				usage_error("bad --test-kick-ms '%s'", optarg);
+			cfg->kick_ms = parse_int(optarg, 1, 60000,
+						 "bad --test-kick-ms '%s'");
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -148,13 +163,13 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 			usage_error("option '%s' needs an argument",
 				    argv[optind - 1]);
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_error(ERR_UNKNOWN_OPTION " '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg->kernel)
-		usage_error("%s", "no kernel: use --kernel IMAGE");
+		usage_error("%s", ERR_NO_KERNEL);
 }
 
 /* Everything up to the first KVM_RUN. */
@@ -166,11 +181,12 @@ static int setup(struct vm *vm)
 		return VMM_EXIT_ERROR;
 	if (vm->cfg.suspend != SUSPEND_OFF && kvm_enable_system_suspend(vm))
 		return VMM_EXIT_NOCAP;
-	if (kvm_setup_ram(vm) || gic_create(vm) || vcpu_create_all(vm))
+	if (kvm_setup_ram(vm) || gic_create(vm) || vcpu_create_all(vm) ||
+	    suspend_init(vm))
 		return VMM_EXIT_ERROR;
-	if (pl011_init(vm) || pl031_init(vm))
-		return VMM_EXIT_ERROR;
-	if (image_load(vm) || gic_init(vm))
+	/* The device tree describes what the devices registered. */
+	if (devices_init(vm) || image_load(vm) || fdt_install(vm) ||
+	    gic_init(vm))
 		return VMM_EXIT_ERROR;
 
 	/* booting.rst: x0 = DTB address, x1-x3 = 0, MMU off, at EL1 */
@@ -182,8 +198,9 @@ static int setup(struct vm *vm)
 		return VMM_EXIT_ERROR;
 	}
 
+	/* The control socket pauses vCPU threads: it comes after them. */
 	if (mmio_start_all(vm) || vcpu_start_all(vm) ||
-	    suspend_start_kicker(vm))
+	    suspend_start_kicker(vm) || control_start(vm))
 		return VMM_EXIT_ERROR;
 	return 0;
 }
@@ -195,6 +212,7 @@ static const char *status_name(int status)
 	case VMM_EXIT_RESET:	return "guest reset";
 	case VMM_EXIT_NOCAP:	return "KVM lacks a capability";
 	case VMM_EXIT_CRASH:	return "guest crashed";
+	case VMM_EXIT_QUIT:	return "quit on the control socket";
 	default:		return "error";
 	}
 }
@@ -208,7 +226,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.cond, NULL);
 
-	vmm_log("%d vCPU(s), %llu MiB, suspend policy %s, cmdline \"%s\"",
+	vmm_log("%d vCPU(s), %llu MiB, " EV_POLICY " %s, cmdline \"%s\"",
 		vm.cfg.nr_vcpus, (unsigned long long)(vm.cfg.ram_size / SZ_1M),
 		suspend_policy_name(vm.cfg.suspend), vm.cfg.cmdline);
 
@@ -217,6 +235,7 @@ int main(int argc, char **argv)
 		status = vm_wait_exit(&vm);
 
 	console_flush();
+	control_cleanup(&vm);
 	vmm_log("exit status %d (%s)", status, status_name(status));
 	/* Don't wait for vCPU threads that may sit in KVM_RUN forever. */
 	_exit(status);

@@ -2,7 +2,9 @@
 /*
  * ARM PrimeCell UART (PL011), enough of it for Linux's amba-pl011 driver
  * and its console: output goes to the VMM's stdout (a line at a time, see
- * log.c), input comes from the VMM's stdin through a small RX FIFO.
+ * log.c), input comes from the VMM's stdin through a small RX FIFO and
+ * raises the RX interrupt (RIS/MIS, masked by IMSC), which is how a key
+ * press wakes a suspended guest that armed its console as a wakeup source.
  *
  * Transmission is instantaneous, so the TX FIFO is always empty: TXFE is
  * always set in FR and the TX interrupt is always raised in RIS. The driver
@@ -31,8 +33,6 @@
 #define UART_MIS	0x040
 #define UART_ICR	0x044
 #define UART_DMACR	0x048
-#define UART_PERIPH_ID	0xfe0	/* 4 registers, one byte each */
-#define UART_CELL_ID	0xff0
 
 #define FR_RXFE		BIT(4)
 #define FR_TXFF		BIT(5)
@@ -43,7 +43,6 @@
 #define INT_TX		BIT(5)
 
 #define PL011_PERIPH_ID	0x00041011
-#define AMBA_CELL_ID	0xb105f00d
 
 #define RX_FIFO_SIZE	32
 
@@ -75,15 +74,10 @@ static void update_irq(struct pl011 *u)
 	}
 }
 
-static u32 id_byte(u32 id, u64 off)
-{
-	return (id >> (8 * ((off & 0xf) / 4))) & 0xff;
-}
-
 static u64 pl011_read(struct mmio_dev *dev, u64 off, u32 len)
 {
 	struct pl011 *u = dev->priv;
-	u32 val;
+	u64 val;
 
 	switch (off) {
 	case UART_DR:
@@ -111,12 +105,8 @@ static u64 pl011_read(struct mmio_dev *dev, u64 off, u32 len)
 	case UART_ILPR ... UART_IFLS:
 	case UART_DMACR:
 		return u->regs[off / 4];
-	case UART_PERIPH_ID ... UART_PERIPH_ID + 0xc:
-		return id_byte(PL011_PERIPH_ID, off);
-	case UART_CELL_ID ... UART_CELL_ID + 0xc:
-		return id_byte(AMBA_CELL_ID, off);
 	default:
-		return 0;
+		return amba_id_read(off, PL011_PERIPH_ID, &val) ? val : 0;
 	}
 }
 
@@ -164,19 +154,34 @@ static int pl011_fdt_node(struct mmio_dev *dev, void *fdt)
 	return err ? -1 : 0;
 }
 
+/*
+ * A byte while the guest is suspended is a wake-up event: say so, and
+ * whether the guest left the RX interrupt unmasked (IMSC) to wake it. Whether
+ * the GIC then lets it wake the vCPU is the guest's choice too: Linux keeps
+ * it enabled across suspend only for a port armed in
+ * /sys/class/tty/ttyAMA0/power/wakeup.
+ */
+static void report_input(struct pl011 *u, u8 c)
+{
+	if (!suspend_vm_suspended(u->dev.vm))
+		return;
+	vmm_log(EV_CONSOLE_INPUT ": byte %#04x, RX interrupt %s", c,
+		u->imsc & INT_RX ? "raised" : "masked in the UART");
+}
+
 /* Feeds stdin into the RX FIFO, waiting while it is full. */
 static void *pl011_stdin_thread(void *arg)
 {
 	struct pl011 *u = arg;
-	char c;
+	u8 c;
 
-	pthread_setname_np(pthread_self(), "pl011-rx");
 	while (read(STDIN_FILENO, &c, 1) == 1) {
 		pthread_mutex_lock(&u->dev.lock);
 		while (u->rx_count == RX_FIFO_SIZE)
 			pthread_cond_wait(&u->rx_space, &u->dev.lock);
 		u->rx[(u->rx_head + u->rx_count) % RX_FIFO_SIZE] = c;
 		u->rx_count++;
+		report_input(u, c);	/* before the vCPU can log its WAKEUP */
 		update_irq(u);
 		pthread_mutex_unlock(&u->dev.lock);
 	}
@@ -185,34 +190,19 @@ static void *pl011_stdin_thread(void *arg)
 
 static int pl011_start(struct mmio_dev *dev)
 {
-	pthread_t t;
-	int err;
-
-	err = pthread_create(&t, NULL, pl011_stdin_thread, dev->priv);
-	if (err) {
-		vmm_err("pl011: cannot start the input thread: %s",
-			strerror(err));
-		return -1;
-	}
-	pthread_detach(t);
-	return 0;
+	return vmm_thread_start(NULL, "pl011-rx", pl011_stdin_thread, dev->priv);
 }
 
-int pl011_init(struct vm *vm)
+static const struct mmio_ops pl011_ops = {
+	.read = pl011_read, .write = pl011_write,
+	.fdt_node = pl011_fdt_node, .start = pl011_start,
+};
+
+static int pl011_init(struct vm *vm)
 {
-	struct pl011 *u = &uart;
-
-	u->dev = (struct mmio_dev) {
-		.name = "pl011",
-		.base = PL011_BASE,
-		.size = AMBA_SIZE,
-		.read = pl011_read,
-		.write = pl011_write,
-		.fdt_node = pl011_fdt_node,
-		.start = pl011_start,
-		.priv = u,
-	};
-	pthread_cond_init(&u->rx_space, NULL);
+	pthread_cond_init(&uart.rx_space, NULL);
 	vm->stdout_path = "/pl011@9000000";
-	return mmio_register(vm, &u->dev);
+	return mmio_register(vm, &uart.dev, "pl011", PL011_BASE, AMBA_SIZE,
+			     &pl011_ops, &uart);
 }
+vmm_device_init(pl011_init);

@@ -31,13 +31,10 @@
 #define RTC_RIS		0x14	/* raw interrupt status */
 #define RTC_MIS		0x18	/* masked interrupt status */
 #define RTC_ICR		0x1c	/* interrupt clear */
-#define RTC_PERIPH_ID	0xfe0
-#define RTC_CELL_ID	0xff0
 
 #define RTC_BIT_AI	BIT(0)	/* alarm interrupt */
 
 #define PL031_PERIPH_ID	0x00041031
-#define AMBA_CELL_ID	0xb105f00d
 
 struct pl031 {
 	struct mmio_dev	dev;
@@ -96,14 +93,10 @@ static void arm_timer(struct pl031 *r)
 		vmm_err("pl031: timerfd_settime: %s", strerror(errno));
 }
 
-static u32 id_byte(u32 id, u64 off)
-{
-	return (id >> (8 * ((off & 0xf) / 4))) & 0xff;
-}
-
 static u64 pl031_read(struct mmio_dev *dev, u64 off, u32 len)
 {
 	struct pl031 *r = dev->priv;
+	u64 id;
 
 	switch (off) {
 	case RTC_DR:
@@ -120,12 +113,8 @@ static u64 pl031_read(struct mmio_dev *dev, u64 off, u32 len)
 		return r->ris;
 	case RTC_MIS:
 		return r->ris & r->imsc;
-	case RTC_PERIPH_ID ... RTC_PERIPH_ID + 0xc:
-		return id_byte(PL031_PERIPH_ID, off);
-	case RTC_CELL_ID ... RTC_CELL_ID + 0xc:
-		return id_byte(AMBA_CELL_ID, off);
 	default:
-		return 0;
+		return amba_id_read(off, PL031_PERIPH_ID, &id) ? id : 0;
 	}
 }
 
@@ -166,7 +155,6 @@ static void *pl031_timer_thread(void *arg)
 	struct pl031 *r = arg;
 	u64 expirations;
 
-	pthread_setname_np(pthread_self(), "pl031-timer");
 	for (;;) {
 		if (read(r->tfd, &expirations, sizeof(expirations)) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -212,37 +200,22 @@ static int pl031_fdt_node(struct mmio_dev *dev, void *fdt)
 
 static int pl031_start(struct mmio_dev *dev)
 {
-	pthread_t t;
-	int err;
-
-	err = pthread_create(&t, NULL, pl031_timer_thread, dev->priv);
-	if (err) {
-		vmm_err("pl031: cannot start the timer thread: %s",
-			strerror(err));
-		return -1;
-	}
-	pthread_detach(t);
-	return 0;
+	return vmm_thread_start(NULL, "pl031-timer", pl031_timer_thread, dev->priv);
 }
 
-int pl031_init(struct vm *vm)
-{
-	struct pl031 *r = &rtc;
+static const struct mmio_ops pl031_ops = {
+	.read = pl031_read, .write = pl031_write,
+	.fdt_node = pl031_fdt_node, .start = pl031_start,
+};
 
-	r->dev = (struct mmio_dev) {
-		.name = "pl031",
-		.base = PL031_BASE,
-		.size = AMBA_SIZE,
-		.read = pl031_read,
-		.write = pl031_write,
-		.fdt_node = pl031_fdt_node,
-		.start = pl031_start,
-		.priv = r,
-	};
-	r->tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
-	if (r->tfd < 0) {
+static int pl031_init(struct vm *vm)
+{
+	rtc.tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	if (rtc.tfd < 0) {
 		vmm_err("pl031: timerfd_create: %s", strerror(errno));
 		return -1;
 	}
-	return mmio_register(vm, &r->dev);
+	return mmio_register(vm, &rtc.dev, "pl031", PL031_BASE, AMBA_SIZE,
+			     &pl031_ops, &rtc);
 }
+vmm_device_init(pl031_init);

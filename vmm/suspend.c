@@ -23,6 +23,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +32,52 @@
 
 #include "vmm.h"
 
-static double suspended_at;
+/* What this file keeps about each vCPU; nobody else touches it. */
+struct vcpu_suspend {
+	bool		suspended;	/* parked in KVM_MP_STATE_SUSPENDED */
+	bool		eintr_seen;	/* KVM_RUN -EINTR while suspended */
+	bool		host_wake;	/* "wakeup" asked for on the control socket */
+	u64		resume_pc;
+	u64		resume_ctx;
+	double		since;		/* vmm_uptime() at the suspend */
+};
+
+struct suspend {
+	struct vcpu_suspend	*vcpu;	/* one per vCPU */
+	pthread_mutex_t		lock;	/* for resumed, below */
+	pthread_cond_t		resumed; /* a vCPU left SUSPENDED */
+};
+
+static struct vcpu_suspend *state_of(struct vcpu *vcpu)
+{
+	return &vcpu->vm->suspend->vcpu[vcpu->id];
+}
+
+/* After vcpu_create_all(). */
+int suspend_init(struct vm *vm)
+{
+	vm->suspend = calloc(1, sizeof(*vm->suspend));
+	if (vm->suspend)
+		vm->suspend->vcpu = calloc(vm->nr_vcpus,
+					   sizeof(*vm->suspend->vcpu));
+	if (!vm->suspend || !vm->suspend->vcpu) {
+		vmm_err("out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&vm->suspend->lock, NULL);
+	pthread_cond_init(&vm->suspend->resumed, NULL);
+	return 0;
+}
+
+static enum suspend_policy policy(struct vm *vm)
+{
+	return __atomic_load_n(&vm->cfg.suspend, __ATOMIC_ACQUIRE);
+}
+
+bool suspend_vcpu_suspended(struct vcpu *vcpu)
+{
+	return __atomic_load_n(&state_of(vcpu)->suspended, __ATOMIC_ACQUIRE);
+}
 
 const char *suspend_policy_name(enum suspend_policy p)
 {
@@ -42,23 +89,11 @@ const char *suspend_policy_name(enum suspend_policy p)
 	return "?";
 }
 
-static const char *psci_ret_name(long ret)
-{
-	switch (ret) {
-	case PSCI_RET_SUCCESS:		return "SUCCESS";
-	case PSCI_RET_NOT_SUPPORTED:	return "NOT_SUPPORTED";
-	case PSCI_RET_DENIED:		return "DENIED";
-	case PSCI_RET_INTERNAL_FAILURE:	return "INTERNAL_FAILURE";
-	case PSCI_RET_INVALID_ADDRESS:	return "INVALID_ADDRESS";
-	default:			return "?";
-	}
-}
-
 /* Refuse the call: the guest sees it return with @ret in x0. */
 static void psci_return(struct vcpu *vcpu, long ret, const char *why)
 {
-	vmm_log("vcpu%d: SYSTEM_SUSPEND -> %s (%ld): %s", vcpu->id,
-		psci_ret_name(ret), ret, why);
+	vmm_log("vcpu%d: " EV_PSCI_RETURN " %s (%ld): %s", vcpu->id,
+		ka_psci_ret_name(ret), ret, why);
 	if (vcpu_set_xreg(vcpu, 0, (u64)ret) < 0) {
 		vmm_err("vcpu%d: cannot set x0: %s", vcpu->id, strerror(errno));
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
@@ -83,8 +118,8 @@ static bool others_are_off(struct vcpu *vcpu)
 				strerror(errno));
 			return false;
 		}
-		vmm_log("vcpu%d: secondary vcpu%d %s", vcpu->id, v->id,
-			mp_state_name(state));
+		vmm_log("vcpu%d: " EV_OTHER_VCPU " vcpu%d: %s", vcpu->id, v->id,
+			ka_mp_state_name(state));
 		if (state != KVM_MP_STATE_STOPPED)
 			off = false;
 	}
@@ -93,6 +128,7 @@ static bool others_are_off(struct vcpu *vcpu)
 
 static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
 {
+	struct vcpu_suspend *st = state_of(vcpu);
 	struct vm *vm = vcpu->vm;
 
 	vm_pause_others(vm, vcpu);
@@ -115,12 +151,12 @@ static void honour(struct vcpu *vcpu, u64 entry, u64 ctx)
 			    "KVM would not suspend the vCPU");
 		goto out;
 	}
-	vcpu->resume_pc = entry;
-	vcpu->resume_ctx = ctx;
-	vcpu->eintr_seen = false;
-	suspended_at = vmm_uptime();
-	__atomic_store_n(&vcpu->suspended, true, __ATOMIC_RELEASE);
-	vmm_log("vcpu%d: SUSPENDED, waiting for a wakeup interrupt", vcpu->id);
+	st->resume_pc = entry;
+	st->resume_ctx = ctx;
+	st->eintr_seen = false;
+	st->since = vmm_uptime();
+	__atomic_store_n(&st->suspended, true, __ATOMIC_RELEASE);
+	vmm_log("vcpu%d: " EV_SUSPENDED, vcpu->id);
 out:
 	vm_resume_others(vm);
 }
@@ -137,11 +173,11 @@ void suspend_handle_call(struct vcpu *vcpu)
 		vm_exit(vm, VMM_EXIT_ERROR);
 		return;
 	}
-	vmm_log("vcpu%d: SYSTEM_SUSPEND fn=%#llx entry=%#llx ctx=%#llx, policy %s",
+	vmm_log("vcpu%d: " EV_SUSPEND_CALL " fn=%#llx entry=%#llx ctx=%#llx, policy %s",
 		vcpu->id, (unsigned long long)fn, (unsigned long long)entry,
-		(unsigned long long)ctx, suspend_policy_name(vm->cfg.suspend));
+		(unsigned long long)ctx, suspend_policy_name(policy(vm)));
 
-	switch (vm->cfg.suspend) {
+	switch (policy(vm)) {
 	case SUSPEND_HONOUR:
 		honour(vcpu, entry, ctx);
 		break;
@@ -157,42 +193,73 @@ void suspend_handle_call(struct vcpu *vcpu)
 	}
 }
 
-void suspend_handle_wakeup(struct vcpu *vcpu)
+/*
+ * Come back the way PSCI says: as from CPU_ON, with the vCPU in its reset
+ * state (MMU and caches off, EL1h, interrupts masked), PC at the entry
+ * point and the context id in x0.
+ */
+static void resume(struct vcpu *vcpu)
 {
-	u32 state = 0;
+	struct vcpu_suspend *st = state_of(vcpu);
 
-	if (!vcpu->suspended) {
-		vmm_err("vcpu%d: WAKEUP exit for a vCPU we never suspended",
-			vcpu->id);
-		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
-		return;
-	}
-	vcpu_get_mp_state(vcpu, &state);
-	vmm_log("vcpu%d: WAKEUP after %.3f s (mp_state %s)", vcpu->id,
-		vmm_uptime() - suspended_at, mp_state_name(state));
-	/* Only userspace takes a vCPU out of SUSPENDED. */
-	if (state != KVM_MP_STATE_SUSPENDED)
-		vmm_err("vcpu%d: mp_state %s at WAKEUP, expected SUSPENDED: kernel bug",
-			vcpu->id, mp_state_name(state));
-
-	/*
-	 * Come back the way PSCI says: as from CPU_ON, with the vCPU in its
-	 * reset state (MMU and caches off, EL1h, interrupts masked), PC at
-	 * the entry point and the context id in x0.
-	 */
 	if (vcpu_reinit(vcpu) ||
-	    vcpu_set_pc(vcpu, vcpu->resume_pc) ||
-	    vcpu_set_xreg(vcpu, 0, vcpu->resume_ctx) ||
+	    vcpu_set_pc(vcpu, st->resume_pc) ||
+	    vcpu_set_xreg(vcpu, 0, st->resume_ctx) ||
 	    vcpu_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE)) {
 		vmm_err("vcpu%d: cannot resume the vCPU: %s", vcpu->id,
 			strerror(errno));
 		vm_exit(vcpu->vm, VMM_EXIT_ERROR);
 		return;
 	}
-	__atomic_store_n(&vcpu->suspended, false, __ATOMIC_RELEASE);
-	vmm_log("vcpu%d: resume at entry %#llx x0=%#llx", vcpu->id,
-		(unsigned long long)vcpu->resume_pc,
-		(unsigned long long)vcpu->resume_ctx);
+	vmm_log("vcpu%d: " EV_RESUME " %#llx x0=%#llx", vcpu->id,
+		(unsigned long long)st->resume_pc,
+		(unsigned long long)st->resume_ctx);
+	pthread_mutex_lock(&vcpu->vm->suspend->lock);
+	st->host_wake = false;
+	__atomic_store_n(&st->suspended, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vcpu->vm->suspend->resumed);
+	pthread_mutex_unlock(&vcpu->vm->suspend->lock);
+}
+
+/*
+ * The host asked for a wakeup (control.c): KVM waits for an interrupt that
+ * is not coming, but leaves it to userspace to take the vCPU out of
+ * SUSPENDED, so resume it here, on its own thread, exactly as after a
+ * WAKEUP exit. The guest sees the same return at its entry point, with no
+ * wake-up interrupt pending.
+ */
+static bool host_wakeup(struct vcpu *vcpu)
+{
+	struct vcpu_suspend *st = state_of(vcpu);
+
+	if (!__atomic_load_n(&st->host_wake, __ATOMIC_ACQUIRE))
+		return false;
+	vcpu->run->immediate_exit = 0;
+	vmm_log("vcpu%d: " EV_HOST_WAKEUP " %.3f s", vcpu->id,
+		vmm_uptime() - st->since);
+	resume(vcpu);
+	return true;
+}
+
+void suspend_handle_wakeup(struct vcpu *vcpu)
+{
+	struct vcpu_suspend *st = state_of(vcpu);
+	u32 state = 0;
+
+	if (!st->suspended) {
+		vmm_err("vcpu%d: WAKEUP exit for a vCPU we never suspended",
+			vcpu->id);
+		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
+		return;
+	}
+	vcpu_get_mp_state(vcpu, &state);
+	vmm_log("vcpu%d: " EV_WAKEUP " %.3f s (mp_state %s)", vcpu->id,
+		vmm_uptime() - st->since, ka_mp_state_name(state));
+	/* Only userspace takes a vCPU out of SUSPENDED. */
+	if (state != KVM_MP_STATE_SUSPENDED)
+		vmm_err("vcpu%d: mp_state %s at WAKEUP, expected SUSPENDED: kernel bug",
+			vcpu->id, ka_mp_state_name(state));
+	resume(vcpu);
 }
 
 /*
@@ -202,23 +269,130 @@ void suspend_handle_wakeup(struct vcpu *vcpu)
  */
 void suspend_handle_eintr(struct vcpu *vcpu)
 {
+	struct vcpu_suspend *st = state_of(vcpu);
 	u32 state;
 
-	if (vcpu->eintr_seen)
+	if (!suspend_vcpu_suspended(vcpu) || host_wakeup(vcpu) ||
+	    st->eintr_seen)
 		return;
-	vcpu->eintr_seen = true;
+	st->eintr_seen = true;
 	if (vcpu_get_mp_state(vcpu, &state) < 0) {
 		vmm_err("vcpu%d: KVM_GET_MP_STATE: %s", vcpu->id,
 			strerror(errno));
 		return;
 	}
-	vmm_log("vcpu%d: KVM_RUN -EINTR while suspended, mp_state %s",
-		vcpu->id, mp_state_name(state));
+	vmm_log("vcpu%d: " EV_EINTR ", mp_state %s", vcpu->id,
+		ka_mp_state_name(state));
 	if (state != KVM_MP_STATE_SUSPENDED) {
 		vmm_err("vcpu%d: a signal took the vCPU out of SUSPENDED: kernel bug",
 			vcpu->id);
 		vm_exit(vcpu->vm, VMM_EXIT_CRASH);
 	}
+}
+
+/* The suspended vCPU, or NULL. */
+static struct vcpu *suspended_vcpu(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (suspend_vcpu_suspended(&vm->vcpus[i]))
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+bool suspend_vm_suspended(struct vm *vm)
+{
+	return suspended_vcpu(vm) != NULL;
+}
+
+/*
+ * "wakeup" on the control socket: have the suspended vCPU's thread resume
+ * it (host_wakeup()), and wait until it has, so that a "status" right after
+ * the answer already says running. immediate_exit covers a thread that is
+ * about to enter KVM_RUN when the signal comes.
+ */
+void suspend_host_wakeup(struct vm *vm, char *answer, size_t size)
+{
+	struct vcpu *vcpu = suspended_vcpu(vm);
+	struct timespec deadline;
+	struct vcpu_suspend *st;
+	int err = 0;
+
+	if (!vcpu) {
+		snprintf(answer, size, CTL_ERROR " the guest is not suspended");
+		return;
+	}
+	st = state_of(vcpu);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&vm->suspend->lock);
+	__atomic_store_n(&st->host_wake, true, __ATOMIC_RELEASE);
+	vcpu->run->immediate_exit = 1;
+	vcpu_kick(vcpu);
+	while (st->suspended && !err)
+		err = pthread_cond_timedwait(&vm->suspend->resumed,
+					     &vm->suspend->lock, &deadline);
+	pthread_mutex_unlock(&vm->suspend->lock);
+	if (err)
+		snprintf(answer, size, CTL_ERROR " vcpu%d did not resume within 5 s",
+			 vcpu->id);
+	else
+		snprintf(answer, size, CTL_OK " vcpu%d resumed", vcpu->id);
+}
+
+/* "suspend-policy honour|deny" on the control socket */
+void suspend_set_policy(struct vm *vm, const char *name, char *answer,
+			size_t size)
+{
+	enum suspend_policy p;
+
+	if (!strcmp(name, "honour") || !strcmp(name, "honor")) {
+		p = SUSPEND_HONOUR;
+	} else if (!strcmp(name, "deny")) {
+		p = SUSPEND_DENY;
+	} else {
+		snprintf(answer, size, CTL_ERROR " suspend-policy takes honour or deny");
+		return;
+	}
+	/* The guest's PSCI driver asked at boot; it would not ask again. */
+	if (policy(vm) == SUSPEND_OFF) {
+		snprintf(answer, size, CTL_ERROR " SYSTEM_SUSPEND is off for this VM (--suspend off): the guest was told at boot it is not supported");
+		return;
+	}
+	__atomic_store_n(&vm->cfg.suspend, p, __ATOMIC_RELEASE);
+	vmm_log("control: " EV_POLICY " now %s", suspend_policy_name(p));
+	snprintf(answer, size, CTL_OK " " EV_POLICY " %s", suspend_policy_name(p));
+}
+
+/*
+ * "status": running, or suspended since when, with the policy and each
+ * vCPU's mp_state. KVM_GET_MP_STATE waits for the vCPU to leave KVM_RUN,
+ * so the vCPUs are paused for the look.
+ */
+void suspend_status(struct vm *vm, char *answer, size_t size)
+{
+	static const char token;	/* the control thread, as a pauser */
+	struct vcpu *susp = suspended_vcpu(vm);
+	int i, n;
+	u32 state;
+
+	if (susp)
+		n = snprintf(answer, size, CTL_OK " " CTL_SUSPENDED " %.3f s (%.3f s ago)",
+			     state_of(susp)->since,
+			     vmm_uptime() - state_of(susp)->since);
+	else
+		n = snprintf(answer, size, CTL_OK " " CTL_RUNNING);
+	n += snprintf(answer + n, size - n, ", " EV_POLICY " %s;",
+		      suspend_policy_name(policy(vm)));
+	vm_pause_others(vm, &token);
+	for (i = 0; i < vm->nr_vcpus && n < (int)size; i++) {
+		if (vcpu_get_mp_state(&vm->vcpus[i], &state))
+			state = ~0U;
+		n += snprintf(answer + n, size - n, " vcpu%d %s", i,
+			      ka_mp_state_name(state));
+	}
+	vm_resume_others(vm);
 }
 
 /*
@@ -235,12 +409,10 @@ static void *kicker_thread(void *arg)
 	};
 	int i;
 
-	pthread_setname_np(pthread_self(), "kicker");
 	for (;;) {
 		nanosleep(&ts, NULL);
 		for (i = 0; i < vm->nr_vcpus; i++)
-			if (__atomic_load_n(&vm->vcpus[i].suspended,
-					    __ATOMIC_ACQUIRE))
+			if (suspend_vcpu_suspended(&vm->vcpus[i]))
 				vcpu_kick(&vm->vcpus[i]);
 	}
 	return NULL;
@@ -248,16 +420,7 @@ static void *kicker_thread(void *arg)
 
 int suspend_start_kicker(struct vm *vm)
 {
-	pthread_t t;
-	int err;
-
 	if (vm->cfg.kick_ms <= 0)
 		return 0;
-	err = pthread_create(&t, NULL, kicker_thread, vm);
-	if (err) {
-		vmm_err("cannot start the kicker thread: %s", strerror(err));
-		return -1;
-	}
-	pthread_detach(t);
-	return 0;
+	return vmm_thread_start(NULL, "kicker", kicker_thread, vm);
 }

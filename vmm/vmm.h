@@ -2,9 +2,11 @@
 /*
  * A small arm64 KVM VMM: the reference user of PSCI SYSTEM_SUSPEND.
  *
- * The core (main.c, kvm.c, vcpu.c, suspend.c, mmio.c, gic.c, fdt.c, image.c)
- * knows the board layout below but never a device's registers: each device
- * file owns its register map, its MMIO handler and its device tree node.
+ * The core (main.c, kvm.c, vcpu.c, run.c, suspend.c, mmio.c, gic.c, fdt.c,
+ * image.c) knows the board layout below but never a device's registers:
+ * each device file owns its register map, its MMIO handler and its device
+ * tree node, and registers itself with the core (vmm_device_init()). Calls
+ * go one way: run.c -> suspend.c -> vcpu.c, kvm.c; nothing calls back up.
  */
 #ifndef VMM_H
 #define VMM_H
@@ -15,6 +17,9 @@
 #include <stddef.h>
 
 #include <linux/kvm.h>
+
+#include "kvm_arm.h"
+#include "events.h"
 
 typedef uint8_t u8;
 typedef uint32_t u32;
@@ -30,7 +35,7 @@ typedef int64_t s64;
 #define GICD_BASE		0x08000000ULL
 #define GICD_SIZE		0x10000ULL
 #define GICR_BASE		0x080a0000ULL
-#define GICR_STRIDE		0x20000ULL	/* RD_base + SGI_base frames */
+#define GICR_STRIDE		KA_GICR_STRIDE	/* RD_base + SGI_base frames */
 #define GICR_MAX_SIZE		0x00f60000ULL	/* up to 0x09000000 */
 #define PL011_BASE		0x09000000ULL
 #define PL031_BASE		0x09010000ULL
@@ -42,14 +47,6 @@ typedef int64_t s64;
 #define PL031_SPI		2
 #define NR_SPIS			32
 
-/* Exit statuses of the vmm process */
-#define VMM_EXIT_POWEROFF	0	/* guest called PSCI SYSTEM_OFF */
-#define VMM_EXIT_ERROR		1	/* setup or run-time error */
-#define VMM_EXIT_USAGE		2	/* bad command line */
-#define VMM_EXIT_RESET		3	/* guest called PSCI SYSTEM_RESET */
-#define VMM_EXIT_NOCAP		4	/* KVM lacks a capability we need */
-#define VMM_EXIT_CRASH		5	/* guest crash or unhandled exit */
-
 enum suspend_policy {
 	SUSPEND_OFF,		/* don't enable KVM_CAP_ARM_SYSTEM_SUSPEND */
 	SUSPEND_DENY,		/* answer every SYSTEM_SUSPEND with DENIED */
@@ -57,6 +54,7 @@ enum suspend_policy {
 };
 
 struct vm;
+struct suspend;		/* suspend.c's own */
 
 struct vcpu {
 	struct vm		*vm;
@@ -65,16 +63,12 @@ struct vcpu {
 	struct kvm_run		*run;
 	pthread_t		thread;
 	struct kvm_vcpu_init	init;	/* as first passed to KVM_ARM_VCPU_INIT */
-	bool			suspended; /* parked in KVM_MP_STATE_SUSPENDED */
-	bool			eintr_seen; /* KVM_RUN -EINTR while suspended */
-	u64			resume_pc;
-	u64			resume_ctx;
 };
 
-struct mmio_dev {
-	const char		*name;
-	u64			base;
-	u64			size;
+struct mmio_dev;
+
+/* What a device does; the core calls nothing else of it. */
+struct mmio_ops {
 	/* Called with dev->lock held; len is 1, 2, 4 or 8. */
 	u64			(*read)(struct mmio_dev *dev, u64 off, u32 len);
 	void			(*write)(struct mmio_dev *dev, u64 off,
@@ -83,6 +77,13 @@ struct mmio_dev {
 	int			(*fdt_node)(struct mmio_dev *dev, void *fdt);
 	/* Starts the device's own threads, after the VM is set up. */
 	int			(*start)(struct mmio_dev *dev);
+};
+
+struct mmio_dev {
+	const char		*name;
+	u64			base;
+	u64			size;
+	const struct mmio_ops	*ops;
 	void			*priv;
 	struct vm		*vm;
 	pthread_mutex_t		lock;
@@ -98,14 +99,13 @@ struct vm_config {
 	int			nr_vcpus;
 	enum suspend_policy	suspend;
 	int			kick_ms;	/* test aid, see suspend.c */
+	const char		*control;	/* control socket path */
 };
 
 struct vm {
 	struct vm_config	cfg;
 	int			sys_fd;		/* /dev/kvm */
 	int			fd;		/* the VM */
-	int			run_size;
-	struct kvm_vcpu_init	preferred;
 
 	void			*ram;
 	u64			ram_base;
@@ -125,11 +125,12 @@ struct vm {
 	int			nr_vcpus;
 	struct vcpu		*vcpus;
 	struct mmio_dev		*devices;
+	struct suspend		*suspend;
 
 	/* vCPU pause/resume and end-of-run handshake, see kvm.c */
 	pthread_mutex_t		lock;
 	pthread_cond_t		cond;
-	struct vcpu		*pauser;
+	const void		*pauser;	/* a vCPU, or another owner */
 	int			nr_paused;
 	bool			exiting;
 	int			exit_status;
@@ -141,6 +142,8 @@ void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_putc(char c);
 void console_flush(void);
 double vmm_uptime(void);
+int vmm_thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
+		     void *arg);
 
 /* kvm.c */
 int kvm_open(struct vm *vm);
@@ -149,38 +152,73 @@ int kvm_setup_ram(struct vm *vm);
 bool kvm_in_ram(struct vm *vm, u64 addr, u64 len);
 void *kvm_ram_ptr(struct vm *vm, u64 addr);
 int kvm_enable_system_suspend(struct vm *vm);
-void vm_pause_others(struct vm *vm, struct vcpu *self);
+void vm_pause_others(struct vm *vm, const void *self);
 void vm_resume_others(struct vm *vm);
 void vm_check_pause(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 void vm_exit(struct vm *vm, int status);
 int vm_wait_exit(struct vm *vm);
 
-/* vcpu.c */
+/* vcpu.c: creating vCPUs and accessing their registers and state */
 int vcpu_create_all(struct vm *vm);
-int vcpu_start_all(struct vm *vm);
 int vcpu_reinit(struct vcpu *vcpu);
-int vcpu_get_reg(struct vcpu *vcpu, u64 id, u64 *val);
-int vcpu_set_reg(struct vcpu *vcpu, u64 id, u64 val);
 int vcpu_get_xreg(struct vcpu *vcpu, int n, u64 *val);
 int vcpu_set_xreg(struct vcpu *vcpu, int n, u64 val);
+int vcpu_get_pc(struct vcpu *vcpu, u64 *pc);
 int vcpu_set_pc(struct vcpu *vcpu, u64 pc);
 int vcpu_get_mp_state(struct vcpu *vcpu, u32 *state);
 int vcpu_set_mp_state(struct vcpu *vcpu, u32 state);
-const char *mp_state_name(u32 state);
 
-/* suspend.c */
+/* run.c: the vCPU threads' KVM_RUN loop and exit dispatch */
+int vcpu_start_all(struct vm *vm);
+
+/* suspend.c: the SYSTEM_SUSPEND policy and the suspended vCPUs' state */
+int suspend_init(struct vm *vm);
 const char *suspend_policy_name(enum suspend_policy p);
 void suspend_handle_call(struct vcpu *vcpu);
 void suspend_handle_wakeup(struct vcpu *vcpu);
 void suspend_handle_eintr(struct vcpu *vcpu);
+bool suspend_vcpu_suspended(struct vcpu *vcpu);
+bool suspend_vm_suspended(struct vm *vm);
+void suspend_host_wakeup(struct vm *vm, char *answer, size_t size);
+void suspend_set_policy(struct vm *vm, const char *name, char *answer,
+			size_t size);
+void suspend_status(struct vm *vm, char *answer, size_t size);
 int suspend_start_kicker(struct vm *vm);
 
-/* mmio.c */
-int mmio_register(struct vm *vm, struct mmio_dev *dev);
+/* control.c: the control socket (--control PATH) */
+int control_start(struct vm *vm);
+void control_cleanup(struct vm *vm);
+
+/* mmio.c: the MMIO bus and the devices on it */
+int mmio_register(struct vm *vm, struct mmio_dev *dev, const char *name,
+		  u64 base, u64 size, const struct mmio_ops *ops, void *priv);
 int mmio_dispatch(struct vcpu *vcpu);
 int mmio_fdt_nodes(struct vm *vm, void *fdt);
 int mmio_start_all(struct vm *vm);
+bool amba_id_read(u64 off, u32 periph_id, u64 *val);
+
+/*
+ * Device registration, kvmtool style: a device file ends with
+ * vmm_device_init(its_init); devices_init() calls them all, during setup,
+ * before the device tree is built from what they registered.
+ */
+struct vmm_device_init {
+	const char		*name;
+	int			(*init)(struct vm *vm);
+	struct vmm_device_init	*next;
+};
+void vmm_device_add(struct vmm_device_init *d);
+int devices_init(struct vm *vm);
+
+#define vmm_device_init(fn)						\
+	static struct vmm_device_init fn##_entry = {			\
+		.name = #fn, .init = fn,				\
+	};								\
+	static void __attribute__((constructor)) fn##_register(void)	\
+	{								\
+		vmm_device_add(&fn##_entry);				\
+	}
 
 /* gic.c */
 int gic_create(struct vm *vm);
@@ -192,11 +230,7 @@ int gic_set_spi(struct vm *vm, int spi, int level);
 int image_load(struct vm *vm);
 
 /* fdt.c */
-int fdt_build(struct vm *vm, void **fdtp, u32 *sizep);
-
-/* Devices */
-int pl011_init(struct vm *vm);
-int pl031_init(struct vm *vm);
+int fdt_install(struct vm *vm);
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BIT(n)		(1U << (n))
