@@ -37,7 +37,9 @@
  * What woke the guest comes from /sys/power/pm_wakeup_irq (the first armed
  * interrupt that fired while suspended; CONFIG_PM_SLEEP_DEBUG), named after
  * its handler in /proc/interrupts. No interrupt at all means the VMM resumed
- * the guest without one: a host wakeup.
+ * the guest without one: a host wakeup. A kernel without that file (no
+ * CONFIG_PM_DEBUG, as Debian's) cannot tell: the source is "untold" and not
+ * held against the plan; the RTC's own check (not before the alarm) stays.
  *
  * Every step is reported on the console with a "guest:" prefix. The verdict
  * is the way the guest goes down: PSCI SYSTEM_OFF (reboot(RB_POWER_OFF)) if
@@ -345,7 +347,8 @@ static const char *woken_by(char *detail, size_t size)
 			return "host";
 		}
 		snprintf(detail, size, "%s: %s", WAKEUP_IRQ, strerror(errno));
-		return "unknown";
+		/* A kernel without CONFIG_PM_DEBUG (Debian's) cannot say. */
+		return errno == ENOENT ? "untold" : "unknown";
 	}
 	irq = strtol(buf, NULL, 10);
 	irq_name(irq, name, sizeof(name));
@@ -436,7 +439,7 @@ static bool check_source(int n, enum wake w, long alarm, long rtc)
 	bool ok;
 
 	got = woken_by(detail, sizeof(detail));
-	ok = !strcmp(got, want);
+	ok = !strcmp(got, want) || !strcmp(got, "untold");
 	say("cycle %d: " GUEST_WOKEN_BY " %s (%s), expected %s", n, got,
 	    detail, want);
 	if (!strcmp(want, "rtc") && rtc < alarm) {
