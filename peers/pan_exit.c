@@ -94,7 +94,7 @@ int main(void)
 	volatile uint64_t *count;
 	struct vcpu v;
 	pthread_t t;
-	uint64_t ticks;
+	uint64_t ticks, mmfr1;
 	double t0;
 	void *mem;
 	int kvm, vm, tfd;
@@ -122,6 +122,17 @@ int main(void)
 	    ka_set_reg(v.fd, KA_REG_PC, GUEST_BASE) ||
 	    ka_set_reg(v.fd, KA_REG_X(0), GUEST_BASE + COUNT_OFFSET))
 		die("vCPU setup");
+	/*
+	 * PAN is ARMv8.1: an ARMv8.0 CPU (a Cortex-A72, where KVM runs in
+	 * nVHE mode) has no PAN to leak, and "msr pan" is undefined there.
+	 */
+	if (ka_get_reg(v.fd, ARM64_SYS_REG(3, 0, 0, 7, 1), &mmfr1))
+		die("KVM_GET_ONE_REG(ID_AA64MMFR1_EL1)");
+	if (!((mmfr1 >> 20) & 0xf)) {
+		printf("pan_exit: SKIP: the CPU has no PAN (ID_AA64MMFR1_EL1 %#llx)\n",
+		       (unsigned long long)mmfr1);
+		return 4;
+	}
 
 	v.cpu = sched_getcpu();
 	pin(v.cpu);
