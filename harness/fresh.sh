@@ -81,6 +81,13 @@ for cmd in "make demo" "make test"; do
 	results+=("$cmd: $([ $r -eq 0 ] && echo ok || echo "FAILED (status $r)") in $((SECONDS - t))s")
 	[ $r -eq 0 ] || rc=1
 done
+# A failure's own last lines come last, where a log cut in the middle
+# still shows them.
+for cmd in "make demo" "make test"; do
+	grep -q "^$cmd: ok" < <(printf '%s\n' "${results[@]}") && continue
+	echo "fresh: the last 40 lines of $cmd (all of it: $flogs/${cmd#make }.log)"
+	tail -n 40 "$flogs/${cmd#make }.log" | sed 's/^/  | /'
+done
 echo "fresh: debootstrap: ok in ${debootstrap_s}s"
 printf 'fresh: %s\n' "${results[@]}"
 exit $rc
