@@ -525,10 +525,18 @@ static void bench_timer_wait(void)
 
 static void *watchdog(void *arg)
 {
+	uint64_t last;
+
 	(void)arg;
 	for (;;) {
 		sleep(1);
-		if (ka_now_ns() - atomic_load(&progress) > 30000000000ULL)
+		/*
+		 * progress first: read after the clock, a store the vCPU
+		 * thread made in between is later than "now", and the
+		 * unsigned difference a false alarm.
+		 */
+		last = atomic_load(&progress);
+		if (ka_now_ns() - last > 30000000000ULL)
 			die("%s: no progress for 30 s (a vCPU that never wakes up?)",
 			    atomic_load(&current));
 	}

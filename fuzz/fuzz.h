@@ -43,6 +43,15 @@
 #define WAKE_TMO_NS	(3000ULL * 1000 * 1000)
 #define STALL_NS	(5000ULL * 1000 * 1000)
 
+/*
+ * ns from t to now, 0 if t is later: the vCPU threads store their times
+ * after the reader took "now", and an unsigned difference would wrap.
+ */
+static inline uint64_t since(uint64_t now, uint64_t t)
+{
+	return now > t ? now - t : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Counters, printed at the end and on failure */
 

@@ -202,9 +202,9 @@ static void run_slots(uint64_t *rng)
 				continue;
 			}
 			if ((atomic_load(&s->sysevent) &&
-			     now - atomic_load(&s->sysevent_at) > 300000000ULL) ||
+			     since(now, atomic_load(&s->sysevent_at)) > 300000000ULL) ||
 			    now > atomic_load(&s->die_at) ||
-			    now - atomic_load(&s->progress) > STALL_NS)
+			    since(now, atomic_load(&s->progress)) > STALL_NS)
 				destroy_vm(s);
 		}
 		sleep_ns(20000000);
