@@ -51,16 +51,7 @@ if [ ! -x "$gic" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$gic" ]; then
 fi
 list=$BUILD/initramfs.list
 {
-	(cd "$stg" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
-		f=$stg/$p p=${p#.}
-		if [ -L "$f" ]; then
-			echo "slink $p $(readlink "$f") 0777 0 0"
-		elif [ -d "$f" ]; then
-			echo "dir $p $(stat -c %a "$f") 0 0"
-		else
-			echo "file $p $f $(stat -c %a "$f") 0 0"
-		fi
-	done
+	cpio_list "$stg"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 } >"$list"
 "$gic" "$list" >"$BUILD/initramfs.cpio"

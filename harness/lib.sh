@@ -64,6 +64,22 @@ base_vars() {
 	echo "PKG=${f[1]} VERSION=${f[2]} SUITE=${f[3]} DEB_SHA=${f[4]} TAR_SHA=${f[5]}"
 }
 
+# cpio_list DIR: the gen_init_cpio list (linux/usr/gen_init_cpio.c) of
+# everything below DIR, sorted: owned by root, each with its own mode.
+cpio_list() {
+	local root=$1 p f
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
+		f=$root/$p p=${p#.}
+		if [ -L "$f" ]; then
+			echo "slink $p $(readlink "$f") 0777 0 0"
+		elif [ -d "$f" ]; then
+			echo "dir $p $(stat -c %a "$f") 0 0"
+		else
+			echo "file $p $f $(stat -c %a "$f") 0 0"
+		fi
+	done
+}
+
 # Debian's python3 when there is one: a version manager's shim on PATH
 # can cost half a second per call.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}

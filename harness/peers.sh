@@ -65,18 +65,7 @@ fi
 	(cd "$unpacked/$key" && xargs cp -a --parents -t "$root")
 
 list=$BUILD/peers.list
-{
-	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort) | while read -r p; do
-		f=$root/$p p=${p#.}
-		if [ -L "$f" ]; then
-			echo "slink $p $(readlink "$f") 0777 0 0"
-		elif [ -d "$f" ]; then
-			echo "dir $p $(stat -c %a "$f") 0 0"
-		else
-			echo "file $p $f $(stat -c %a "$f") 0 0"
-		fi
-	done
-} >"$list"
+cpio_list "$root" >"$list"
 "$BUILD/tools/gen_init_cpio" "$list" >"$BUILD/peers.cpio"
 cat "$BUILD/initramfs.cpio" "$BUILD/peers.cpio" >"$BUILD/initramfs-peers.cpio"
 stage "initramfs: + peers $(($(stat -c %s "$BUILD/peers.cpio") >> 20)) MiB = $(($(stat -c %s "$BUILD/initramfs-peers.cpio") >> 20)) MiB"

@@ -17,19 +17,18 @@
  * driver (peers/qemu-peer.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "guest.h"
 
 #define MEM_SLEEP	"/sys/power/mem_sleep"
 #define POWER_STATE	"/sys/power/state"
@@ -73,67 +72,11 @@ static void __attribute__((noreturn)) fail(const char *why)
 	power_off();
 }
 
-static int read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static void setup(void)
-{
-	mkdir("/proc", 0755);
-	mkdir("/sys", 0755);
-	mkdir("/dev", 0755);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-}
-
 static void check_mem_sleep(void)
 {
 	char buf[128];
-	int err = read_str(MEM_SLEEP, buf, sizeof(buf));
 
-	if (err)
+	if (read_str(MEM_SLEEP, buf, sizeof(buf)))
 		fail("cannot read " MEM_SLEEP);
 	say("mem_sleep: %s", buf);
 	if (strstr(buf, "deep"))
@@ -211,7 +154,7 @@ static void check_s2idle(void)
 
 int main(void)
 {
-	setup();
+	guest_setup();
 	say("up");
 	check_mem_sleep();
 	check_hotplug();

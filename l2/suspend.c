@@ -47,21 +47,19 @@
  * these into different exit statuses.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "events.h"
+#include "guest.h"
 
 #define MEM_SLEEP	"/sys/power/mem_sleep"
 #define POWER_STATE	"/sys/power/state"
@@ -122,27 +120,6 @@ static void __attribute__((noreturn)) finish(bool pass, const char *why)
 		pause();
 }
 
-static int read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	err = errno;
-	close(fd);
-	if (n < 0) {
-		errno = err;	/* ENODATA: pm_wakeup_irq has none */
-		return -1;
-	}
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
 static long read_long(const char *path)
 {
 	char buf[64];
@@ -152,20 +129,6 @@ static long read_long(const char *path)
 		return -1;
 	}
 	return strtol(buf, NULL, 0);
-}
-
-/* Returns 0 or the errno of the write. */
-static int write_str(const char *path, const char *s)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		err = errno;
-	close(fd);
-	return err;
 }
 
 /* wake=rtc,console,...: one cycle each */
@@ -213,29 +176,6 @@ static void parse_cmdline(void)
 			linger_secs = atoi(tok + 7);
 		else if (!strncmp(tok, "wake=", 5))
 			parse_plan(tok + 5);
-	}
-}
-
-static void setup(void)
-{
-	mkdir("/proc", 0755);
-	mkdir("/sys", 0755);
-	mkdir("/dev", 0755);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-
-	/* No /dev/console in the initramfs: open it from devtmpfs. */
-	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR);
-
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
 	}
 }
 
@@ -585,7 +525,7 @@ int main(void)
 {
 	char mem_sleep[128];
 
-	setup();
+	guest_setup();
 	parse_cmdline();
 	if (console_used)
 		console_raw();

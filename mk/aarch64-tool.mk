@@ -15,8 +15,10 @@
 # It provides CC, CPPFLAGS, CFLAGS, LDFLAGS (the same warnings everywhere),
 # the pattern rules $(O)/%.o from $(SRC)/%.c and $(SRC)/%.S, the shared
 # helper layer's objects as $(LIB_OBJS) (lib/*.c, built in $(O)/lib; a tool
-# that calls more than lib/kvm_arm.h's inline wrappers links them), the
-# $(O) directory, and dependency tracking.
+# that calls more than lib/kvm_arm.h's inline wrappers links them), the L2
+# guests' PID 1 programs as objects $(O)/l2/%.o from $(L2)/%.c and what
+# they share as $(L2_OBJS) (l2/guest.c), the $(O) directory, and
+# dependency tracking.
 
 CROSS_COMPILE	?= aarch64-linux-gnu-
 CC		:= $(CROSS_COMPILE)gcc
@@ -35,6 +37,7 @@ endif
 
 TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 LIB		:= $(TOP)/lib
+L2		:= $(TOP)/l2
 
 WARNINGS	:= -Wall -Wextra -Werror -Wno-unused-parameter \
 		   -Wno-missing-field-initializers
@@ -53,7 +56,12 @@ LIB_OBJS	:= $(O)/lib/kvm_arm.o
 $(O)/lib/%.o: $(LIB)/%.c | $(O)/lib
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O) $(O)/lib:
+L2_OBJS		:= $(O)/l2/guest.o
+
+$(O)/l2/%.o: $(L2)/%.c | $(O)/l2
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O) $(O)/lib $(O)/l2:
 	mkdir -p $@
 
 .SECONDARY:

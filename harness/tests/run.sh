@@ -149,6 +149,13 @@ check base-unknown 1 "unknown BASE '5.10.999': .*bases.list lists 5.10.223 5.10.
 check base-security 0 '^https?://.*/debian-security$' \
 	bash -c ". $h/lib.sh && debian_archive bullseye-security"
 
+# cpio_list (initramfs.sh, peers.sh): a directory, a file and a link.
+c=$tmp/cpio
+mkdir -p "$c/d" && echo x >"$c/d/f" && chmod 755 "$c/d" && chmod 640 "$c/d/f"
+ln -s d/f "$c/l"
+check cpio-list 0 "^dir /d 755 0 0,file /d/f $c/\./d/f 640 0 0,slink /l d/f 0777 0 0$" \
+	bash -c ". $h/lib.sh && cpio_list $c | paste -sd,"
+
 # apply-series.sh and export.sh on a tiny repository.
 g=(git -c user.name=T -c user.email=t@t -c init.defaultBranch=main)
 r=$tmp/repo
