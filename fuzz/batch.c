@@ -37,6 +37,13 @@ static void note_target(struct vcpu *v, struct call *c)
 	t &= MPIDR_HWID;
 	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
 		return;
+	if ((fn & 0x1f) == 3) {
+		struct vcpu *tv = &s->v[t];
+		uint32_t n = atomic_fetch_add(&tv->on_ctx_n, 1);
+
+		atomic_store(&tv->on_ctx[n % ON_CTX_RING],
+			     fn == PSCI_0_2_FN_CPU_ON ? (uint32_t)c->a[3] : c->a[3]);
+	}
 	/*
 	 * Only a sibling in an honoured suspend nobody has touched since: a
 	 * racer may already have moved it, its thread not having noticed yet.

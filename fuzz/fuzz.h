@@ -42,6 +42,7 @@
 #define RERAISE_NS	(200ULL * 1000 * 1000)
 #define WAKE_TMO_NS	(3000ULL * 1000 * 1000)
 #define STALL_NS	(5000ULL * 1000 * 1000)
+#define ON_CTX_RING	256
 
 /*
  * ns from t to now, 0 if t is later: the vCPU threads store their times
@@ -166,6 +167,15 @@ struct vcpu {
 	_Atomic int maybe_susp;
 	_Atomic uint32_t susp_epoch;	/* odd while in an honoured suspend */
 	_Atomic uint32_t disturb, irq_disturb;
+
+	/*
+	 * The context IDs of the last CPU_ONs siblings were given for this
+	 * vCPU. One may land while a WAKEUP's KVM_ARM_VCPU_INIT (POWER_OFF
+	 * among the vCPU's features, which 5.10 will not let change) has it
+	 * STOPPED, and rightly reset it to its own x0.
+	 */
+	_Atomic uint64_t on_ctx[ON_CTX_RING];
+	_Atomic uint32_t on_ctx_n;
 
 	/* the vCPU thread's own */
 	struct op cur;

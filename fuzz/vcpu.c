@@ -133,6 +133,19 @@ static void check_results(struct vcpu *v)
 	}
 }
 
+/* Was x0 the context ID of a CPU_ON a sibling was given for v? */
+static bool from_cpu_on(struct vcpu *v, uint64_t x0)
+{
+	uint32_t n = atomic_load(&v->on_ctx_n);
+
+	if (!x0)	/* an empty slot, or a reset that lost the context */
+		return false;
+	for (uint32_t i = 0; i < n && i < ON_CTX_RING; i++)
+		if (atomic_load(&v->on_ctx[i]) == x0)
+			return true;
+	return false;
+}
+
 static void handle_doorbell(struct vcpu *v, uint64_t data)
 {
 	struct slot *s = v->s;
@@ -145,10 +158,14 @@ static void handle_doorbell(struct vcpu *v, uint64_t data)
 		trace(v, "entry x0=%#" PRIx64, x0);
 		if (v->expect_ctx && atomic_load(&v->disturb) == v->resume_disturb &&
 		    !atomic_load(&s->tainted) && !atomic_load(&s->sysevent)) {
-			CHECK(x0 == v->resume_ctx,
-			      "vCPU %d resumed from SYSTEM_SUSPEND with x0=%#" PRIx64 ", want the context ID %#" PRIx64,
-			      v->idx, x0, v->resume_ctx);
-			ST(RESUMED);
+			if (x0 != v->resume_ctx && from_cpu_on(v, x0)) {
+				trace(v, "a sibling's CPU_ON took it while STOPPED by its reset");
+			} else {
+				CHECK(x0 == v->resume_ctx,
+				      "vCPU %d resumed from SYSTEM_SUSPEND with x0=%#" PRIx64 ", want the context ID %#" PRIx64 " (or a CPU_ON's)",
+				      v->idx, x0, v->resume_ctx);
+				ST(RESUMED);
+			}
 		}
 		v->expect_ctx = false;
 		v->on_blob = true;
