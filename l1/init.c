@@ -325,25 +325,13 @@ static int open_output(int fds[2])
 }
 
 /* Run one test and print its TAP result line. */
-static void run_test(int num, struct test *t)
+/* Start t with its stdout and stderr on fds[1]; returns its pid. */
+static pid_t spawn_test(const struct test *t, int fds[2])
 {
-	struct linebuf lb = { .len = 0 };
-	int fds[2], status = 0, exited = 0, timed_out = 0;
-	double start = now(), deadline = start + t->timeout, grace = 0;
-	const char *d = desc(t->name);
 	pid_t pid;
 
-	if (t->skip) {
-		out("ok %d %s # SKIP %s\n", num, d, *t->skip ? t->skip : "listed as skipped");
-		return;
-	}
-	if (access(t->argv[0], X_OK)) {
-		out("ok %d %s # SKIP not built\n", num, d);
-		return;
-	}
 	if (open_output(fds))
 		bail_out("cannot create a pty or a pipe");
-
 	pid = fork();
 	if (pid < 0)
 		bail_out("fork failed");
@@ -360,20 +348,28 @@ static void run_test(int num, struct test *t)
 		_exit(127);
 	}
 	close(fds[1]);
+	return pid;
+}
 
-	/*
-	 * Relay output until the pipe closes and the child is gone, or the
-	 * deadline passes. Once the child exited, anything still holding
-	 * the pipe gets one more second.
-	 */
+/*
+ * Relay fd's output into lb until the pipe closes and the child is gone,
+ * or the deadline passes. Once the child exited, anything still holding
+ * the pipe gets one more second. Returns 1 if the deadline killed it.
+ */
+static int relay_output(pid_t pid, int fd, double deadline,
+			struct linebuf *lb, int *status)
+{
+	int exited = 0, timed_out = 0;
+	double grace = 0;
+
 	for (;;) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		double left = (grace ? grace : deadline) - now();
 		char data[4096];
 		int r;
 
 		if (!exited) {
-			reap(pid, &status, &exited);
+			reap(pid, status, &exited);
 			if (exited)
 				grace = now() + 1;
 		}
@@ -390,26 +386,33 @@ static void run_test(int num, struct test *t)
 		}
 		r = poll(&pfd, 1, left > 0.05 ? 50 : (int)(left * 1000) + 1);
 		if (r > 0) {
-			ssize_t n = read(fds[0], data, sizeof(data));
+			ssize_t n = read(fd, data, sizeof(data));
 
 			if (n > 0) {
-				feed(&lb, data, n);
+				feed(lb, data, n);
 			} else if (n == 0 || errno != EINTR) {
-				close(fds[0]);
-				fds[0] = -1;
+				close(fd);
+				fd = -1;
 			}
 		}
 	}
 	kill(-pid, SIGKILL);
 	if (!exited)
-		waitpid(pid, &status, 0);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (lb.len)
-		emit(&lb);
+		waitpid(pid, status, 0);
+	if (fd >= 0)
+		close(fd);
+	if (lb->len)
+		emit(lb);
 	reap(0, NULL, NULL);
+	return timed_out;
+}
 
-	out("# %s: %.2fs\n", t->name, now() - start);
+/* The TAP result of test num from its wait status. */
+static void report(int num, const struct test *t, int status, int timed_out,
+		   const struct linebuf *lb)
+{
+	const char *d = desc(t->name);
+
 	if (timed_out) {
 		out("# timeout: killed after %d seconds\n", t->timeout);
 		out("not ok %d %s # TIMEOUT %d seconds\n", num, d, t->timeout);
@@ -418,13 +421,35 @@ static void run_test(int num, struct test *t)
 		    strsignal(WTERMSIG(status)));
 		out("not ok %d %s\n", num, d);
 	} else if (WEXITSTATUS(status) == KSFT_SKIP) {
-		out("ok %d %s # SKIP %s\n", num, d, lb.last[0] ? lb.last : "");
+		out("ok %d %s # SKIP %s\n", num, d, lb->last[0] ? lb->last : "");
 	} else if (WEXITSTATUS(status) == 0) {
 		out("ok %d %s\n", num, d);
 	} else {
 		out("# exit=%d\n", WEXITSTATUS(status));
 		out("not ok %d %s\n", num, d);
 	}
+}
+
+static void run_test(int num, struct test *t)
+{
+	struct linebuf lb = { .len = 0 };
+	double start = now();
+	int fds[2], status = 0, timed_out;
+	const char *d = desc(t->name);
+	pid_t pid;
+
+	if (t->skip) {
+		out("ok %d %s # SKIP %s\n", num, d, *t->skip ? t->skip : "listed as skipped");
+		return;
+	}
+	if (access(t->argv[0], X_OK)) {
+		out("ok %d %s # SKIP not built\n", num, d);
+		return;
+	}
+	pid = spawn_test(t, fds);
+	timed_out = relay_output(pid, fds[0], start + t->timeout, &lb, &status);
+	out("# %s: %.2fs\n", t->name, now() - start);
+	report(num, t, status, timed_out, &lb);
 }
 
 /*
