@@ -117,7 +117,7 @@ static void dump_slot(struct slot *s, uint64_t now)
 		printf("  vCPU %d: %s%s for %.1f s, %s, maybe_susp %d, disturb %u\n", j,
 		       atomic_load(&v->done) ? "done " : "",
 		       atomic_load(&v->in_run) ? "in KVM_RUN" : "out of KVM_RUN",
-		       now > st0 ? (now - st0) / 1e9 : 0.0,
+		       since(now, st0) / 1e9,
 		       v->our_susp ? "honoured suspend" : "no suspend",
 		       atomic_load(&v->maybe_susp), atomic_load(&v->disturb));
 	}
@@ -136,7 +136,7 @@ static void dump_vms(void)
 
 		if (b)
 			printf("psci_fuzz: racer %d: %s for %.1f s, on VM #%" PRIu64 " vCPU %d\n", i,
-			       atomic_load(&g.racer_what[i]), now > b ? (now - b) / 1e9 : 0.0,
+			       atomic_load(&g.racer_what[i]), since(now, b) / 1e9,
 			       v ? v->s->vm_no : 0, v ? v->idx : -1);
 	}
 }

@@ -72,7 +72,7 @@ static void watch_slot(struct slot *s, uint64_t limit)
 		struct vcpu *v = &s->v[j];
 		uint64_t start = atomic_load(&v->run_start), now = ka_now_ns();
 
-		if (!atomic_load(&v->in_run) || now < start || now - start < KICK_AFTER_NS)
+		if (!atomic_load(&v->in_run) || since(now, start) < KICK_AFTER_NS)
 			continue;
 		if (now - start > limit) {
 			tls_vcpu = v;
@@ -95,7 +95,7 @@ static void watch_racers(uint64_t limit)
 	for (int i = 0; i < g.nracers; i++) {
 		uint64_t b = atomic_load(&g.racer_busy[i]);
 
-		if (b && now > b && now - b > limit && (worst < 0 || b < wb)) {
+		if (b && since(now, b) > limit && (worst < 0 || b < wb)) {
 			worst = i;
 			wb = b;
 		}

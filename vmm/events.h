@@ -75,7 +75,7 @@
 #define GUEST_RESUMED		"resumed after"
 #define GUEST_ABORTED		"a wakeup event aborted the suspend"
 #define GUEST_REFUSED		"the write of \"mem\" failed as expected"
-#define GUEST_WOKEN_BY		"woken by"	/* + rtc|console|host|unknown */
+#define GUEST_WOKEN_BY		"woken by"	/* + rtc|console|host|untold|unknown */
 #define GUEST_INPUT		"console input:"	/* + the bytes read */
 #define GUEST_PASS		"PASS"
 #define GUEST_FAIL		"FAIL"
