@@ -15,18 +15,23 @@ QEMU_SMP  ?= 2
 QEMU_MEM  ?= 2G
 SUITE_FILE ?= harness/suite.list
 PATCHES   ?= $(CURDIR)/patches
+# The QEMU series (qemu/patches) and where Debian's QEMU is built with it.
+QEMU_PATCHES ?= $(CURDIR)/qemu/patches
+QBUILD    ?= $(CURDIR)/build/qemu
 OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 
 # The elapsed time on every stage line counts from here (milliseconds).
 ifndef HARNESS_T0
 HARNESS_T0 := $(shell date +%s%3N)
 endif
-export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
+export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0 \
+	QEMU_PATCHES QBUILD
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
 .PHONY: all test demo fresh fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
+	qemu qemu-export \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -43,6 +48,8 @@ help:
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
+	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
+	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
 
 test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
@@ -88,6 +95,17 @@ peers-base: deps base tree kernel initramfs
 
 deps:
 	@$(H)/deps.sh
+
+# Debian bookworm's QEMU with the QEMU series (qemu/), cross-built static
+# for the L1 against a private sysroot of Debian's arm64 -dev packages.
+qemu:
+	@$(H)/deps.sh qemu
+	@$(H)/qemu-base.sh
+	@$(H)/qemu-build.sh
+
+qemu-export:
+	@BASE_REF=base SUBJECT_PREFIX='PATCH 7.2' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
+	@$(H)/series-hash.sh $(QEMU_PATCHES) "" >$(QBUILD)/series.stamp
 
 selftest-harness:
 	@harness/tests/run.sh
