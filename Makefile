@@ -81,7 +81,7 @@ fresh:
 # L2 guests and Debian's QEMU on the series, then QEMU on the base alone
 # (an empty PATCHES, in $(BUILD)/base), whose answers must be the same.
 peers: SUITE_FILE = harness/peers.list
-peers: deps base tree kernel initramfs
+peers: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers
 	@mkdir -p $(BUILD)/no-patches
 	@$(MAKE) --no-print-directory peers-base BUILD=$(BUILD)/base \
@@ -90,7 +90,7 @@ peers: deps base tree kernel initramfs
 		$(BUILD)/base/logs/peers-base-latest.log
 
 peers-base: SUITE_FILE = harness/peers.list
-peers-base: deps base tree kernel initramfs
+peers-base: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers-base
 
 deps:
