@@ -8,7 +8,7 @@
 #   $QBUILD/build    meson/ninja build directory, kept between runs
 #   $QBUILD/qemu-system-aarch64   the result, stripped
 # For KVM on an arm64 host: the `virt` machine and what it needs
-# (configs/devices/aarch64-softmmu/minimal.mak), no optional feature;
+# (qemu/l1-devices.mak), no optional feature;
 # ccache'd like the kernel. TCG stays in: QEMU 7.2's Arm target does not
 # build without it (target/arm/arm-powerctl.c needs TCG's types).
 set -euo pipefail
@@ -60,12 +60,15 @@ export PKG_CONFIG_LIBDIR=$sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot/u
 cc="aarch64-linux-gnu-gcc --sysroot=$sysroot"
 command -v ccache >/dev/null && cc="ccache $cc"
 export CCACHE_BASEDIR=$QBUILD
+# The device selection is a file of the tree (untracked: not the series')
+install -m 0644 "$top/qemu/l1-devices.mak" \
+	"$src/configs/devices/aarch64-softmmu/psci-l1.mak"
 conf=(--cross-prefix=aarch64-linux-gnu- "--cc=$cc" --static
       --target-list=aarch64-softmmu --without-default-features
-      --without-default-devices --with-devices-aarch64=minimal
+      --without-default-devices --with-devices-aarch64=psci-l1
       --enable-kvm --enable-fdt=system
       --disable-docs --disable-tools --disable-werror)
-confkey=$(printf '%s\n' "${conf[@]}" | sha256sum | cut -c1-16)
+confkey=$({ printf "%s\n" "${conf[@]}"; cat "$top/qemu/l1-devices.mak"; } | sha256sum | cut -c1-16)
 if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/.conf-key" 2>/dev/null)" != "$confkey" ]; then
 	stage "qemu: configure (aarch64-softmmu, KVM, static)"
 	rm -rf "$bld"
