@@ -79,6 +79,6 @@ fi
 stage "qemu: build qemu-system-aarch64"
 logged qemu-ninja ninja -C "$bld" -j"$JOBS" qemu-system-aarch64
 aarch64-linux-gnu-strip -o "$QBUILD/qemu-system-aarch64" "$bld/qemu-system-aarch64"
-file -b "$QBUILD/qemu-system-aarch64" | grep -q 'ARM aarch64.*statically linked' ||
+file -b "$QBUILD/qemu-system-aarch64" | grep -qE 'ARM aarch64.*static(-pie)? linked' ||
 	die "$QBUILD/qemu-system-aarch64 is not a static aarch64 program"
 stage "qemu: $QBUILD/qemu-system-aarch64 ($(($(stat -c %s "$QBUILD/qemu-system-aarch64") >> 20)) MiB, static)"
