@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the harness itself (make selftest-harness): the log verdict,
 # the TAP counts, the suite selection, the config check, l1/init run on
-# the host, fetch-base.sh's checksum, apply-series.sh and export.sh.
+# the host, fetch-base.sh's checksum, apply-series.sh and export.sh, and
+# the links and make targets of the documents.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 h=harness d=harness/tests/data
@@ -235,6 +236,24 @@ check tree-stable-first 0 '^b: a fix of the base$' \
 check export-no-stable 0 'export: 3 patch' env BUILD="$tmp/tb" STABLE_PATCHES="$sp" \
 	$h/export.sh "$tl" "$p"
 check export-no-stable-series 1 '' grep -q 'fix-of-the-base' "$p/series"
+
+# The documents: every relative link names a file that exists (and a
+# heading, for an anchor), every `make X` in README.md is a target; a
+# sample with a broken link, anchor and target fails, naming each.
+docs=(README.md docs/*.md)
+doc_check() { "$PYTHON" $h/doc_check.py links "$@"; }
+check docs-links 0 ' 0 problem' doc_check --targets-in README.md "${docs[@]}"
+check docs-bad-link 1 'doc-bad.md:8: link to no-such-results.md: no such file' \
+	doc_check $d/doc-bad.md
+check docs-bad-dir 1 'link to missing-dir/: no such file' doc_check $d/doc-bad.md
+check docs-bad-anchor 1 'no heading #no-such-heading in docs/harness.md' \
+	doc_check $d/doc-bad.md
+check docs-bad-target 1 '`make frobnicate`: no such target' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
+check docs-bad-target-block 1 '`make fuzzz`: no such target' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
+check docs-bad-count 1 '1 document\(s\), 5 problem\(s\)$' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
 
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \
