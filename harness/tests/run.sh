@@ -255,6 +255,17 @@ check docs-bad-target-block 1 '`make fuzzz`: no such target' \
 check docs-bad-count 1 '1 document\(s\), 5 problem\(s\)$' \
 	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
 
+# checkpatch_verdict.py (check.sh): a cited upstream commit that
+# checkpatch cannot look up passes only with the listed title, a new file
+# only if the series' MAINTAINERS patch covers it, an ERROR never.
+cpv() { "$PYTHON" $h/checkpatch_verdict.py --ids $h/upstream-commits.list "$@"; }
+check cp-unknown-listed 0 '' cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-unknown.log
+check cp-wrong-title 1 'cited as \("KVM: arm64: Rename the KVM_REQ_SLEP handler"\), its title is' \
+	cpv --series $d/cp-maint.patch $d/cp-wrong-title.patch $d/cp-unknown.log
+check cp-not-covered 1 'WARNING:FILE_PATH_CHANGES' cpv $d/cp-cite.patch $d/cp-unknown.log
+check cp-error 1 'ERROR:GIT_COMMIT_ID' \
+	cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-error.log
+
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \
 	make -s -C fuzz test O="$tmp/fuzz-test"
