@@ -31,7 +31,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 H := harness
 .NOTPARALLEL:
 .PHONY: all test demo fresh fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
-	qemu qemu-export \
+	qemu qemu-export qemu-bench \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -50,6 +50,7 @@ help:
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
+	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
 
 test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
@@ -102,6 +103,12 @@ qemu:
 	@$(H)/deps.sh qemu
 	@$(H)/qemu-base.sh
 	@$(H)/qemu-build.sh
+
+qemu-bench: SUITE_FILE = harness/qemu-bench.list
+qemu-bench: deps base tree kernel initramfs qemu
+	@$(H)/peers.sh qemu-bench
+	@grep -hE '(qemu_suspend|e2e): cycle [0-9]+: .* -> vCPU back at the entry point' \
+		$(BUILD)/logs/qemu-bench-latest.log | sed 's/^# //'
 
 qemu-export:
 	@BASE_REF=base SUBJECT_PREFIX='PATCH 7.2' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
