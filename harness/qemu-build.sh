@@ -27,9 +27,12 @@ mkdir -p "$QBUILD"
 want=$("$here/series-hash.sh" "$pdir" "")
 stampf=$QBUILD/series.stamp
 if [ ! -d "$src/.git" ] || [ "$(cat "$stampf" 2>/dev/null)" != "$want" ]; then
-	[ -d "$src/.git" ] || git clone -q --no-checkout "$base" "$src"
-	[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
-		die "$pdir changed but $src has uncommitted changes"
+	if [ -d "$src/.git" ]; then
+		[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
+			die "$pdir changed but $src has uncommitted changes"
+	else
+		git clone -q --no-checkout "$base" "$src"
+	fi
 	rm -f "$stampf"
 	git -C "$src" checkout -q -f -B series base
 	n=$("$here/apply-series.sh" "$src" "$pdir")
