@@ -68,8 +68,10 @@ command -v ccache >/dev/null && cc="ccache $cc"
 # names the first directory; the binary is stripped.
 export CCACHE_BASEDIR=$QBUILD CCACHE_NOHASHDIR=1
 # The device selection is a file of the tree (untracked: not the series')
-install -m 0644 "$top/qemu/l1-devices.mak" \
-	"$src/configs/devices/aarch64-softmmu/psci-l1.mak"
+# (copied only when it differs: a new mtime would make meson reconfigure)
+devices=$src/configs/devices/aarch64-softmmu/psci-l1.mak
+cmp -s "$top/qemu/l1-devices.mak" "$devices" ||
+	install -m 0644 "$top/qemu/l1-devices.mak" "$devices"
 conf=(--cross-prefix=aarch64-linux-gnu- "--cc=$cc" --static
       --target-list=aarch64-softmmu --without-default-features
       --without-default-devices --with-devices-aarch64=psci-l1
