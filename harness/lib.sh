@@ -80,6 +80,22 @@ cpio_list() {
 	done
 }
 
+# pack_initramfs DIR CPIO: everything below DIR, and a /dev/console for
+# the kernel's first open, in CPIO (newc), without root: the kernel's own
+# usr/gen_init_cpio, built for the host from $BUILD/linux.
+pack_initramfs() {
+	local gic=$BUILD/tools/gen_init_cpio
+	if [ ! -x "$gic" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$gic" ]; then
+		mkdir -p "$BUILD/tools"
+		cc -O2 -o "$gic" "$BUILD/linux/usr/gen_init_cpio.c"
+	fi
+	{
+		cpio_list "$1"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+	} >"$2.list"
+	"$gic" "$2.list" >"$2"
+}
+
 # Debian's python3 when there is one: a version manager's shim on PATH
 # can cost half a second per call.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}
