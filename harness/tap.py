@@ -426,6 +426,8 @@ def ksft_compare(base_log, series_log):
                    (base_log if not base else series_log))
     for b in bad:
         print(f'FAIL: {b}')
+    if not bad:
+        print(f'{len(names)} test(s): no pass on the base fails on the series')
     return not bad
 
 
