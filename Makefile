@@ -26,7 +26,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fresh fuzz bench parity peers peers-base kselftest kselftest-base deps base tree export \
+.PHONY: all test demo fresh fuzz bench parity peers peers-base kselftest kselftest-base kselftest-upstream deps base tree export \
 	kernel initramfs run \
 	check check-quick selftest-harness clean distclean help
 
@@ -43,6 +43,7 @@ help:
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
 	@echo 'make kselftest         kvm selftests installed and run the kernel way (run_kselftest.sh), series and base'
+	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
@@ -104,6 +105,11 @@ kselftest: deps $(BUILD)/selftest-harness.ok base tree kernel $(BUILD)/l1/init
 
 kselftest-base: deps base tree kernel $(BUILD)/l1/init
 	@$(H)/kselftest.sh base
+
+# Upstream 6.12's kvm selftests (the parity tree), run whole by
+# run_kselftest.sh on the series and on the base that make kselftest built.
+kselftest-upstream: deps $(BUILD)/l1/init
+	@$(H)/kselftest-upstream.sh
 
 deps:
 	@$(H)/deps.sh

@@ -29,7 +29,6 @@ out=${OUT:-$BUILD/out}
 inst=$BUILD/kselftest-install
 stg=$BUILD/initramfs-ksft
 timeout=${KSFT_TIMEOUT:-120}
-lock=$here/kselftest.lock
 
 # O=: the selftests go to $out/kselftest and the headers are installed
 # there from the kernel's object tree, never in the source tree (which
@@ -64,22 +63,8 @@ cp -a "$inst" "$stg/kselftest"
 	die "$(cat "$BUILD/kselftest.left-out")"
 [ -s "$BUILD/kselftest.left-out" ] && stage "kselftest: $(cat "$BUILD/kselftest.left-out")"
 
-# Debian's /bin/sh and the commands run_kselftest.sh and runner.sh call,
-# with the libraries they load: unpacked once per lock file.
-stage "kselftest: Debian's sh and tools ($(basename "$lock"))"
-mapfile -t debs < <("$here/fetch-deb.sh" "$lock")
-key=$(sha256sum "$lock" | cut -c1-16)
-unp=$CACHE_DIR/kselftest-unpacked
-if [ ! -f "$unp/$key.done" ]; then
-	rm -rf "$unp"
-	mkdir -p "$unp/$key"
-	for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$unp/$key"; done
-	touch "$unp/$key.done"
-fi
-"$PYTHON" "$here/elf-closure.py" "$unp/$key" /bin/sh /bin/cat /bin/grep /bin/sed \
-	/usr/bin/realpath /usr/bin/dirname /usr/bin/basename /usr/bin/cut \
-	/usr/bin/uniq /usr/bin/wc /usr/bin/head /usr/bin/timeout |
-	(cd "$unp/$key" && xargs cp -a --parents -t "$stg")
+stage "kselftest: Debian's sh and tools ($(basename "$here")/kselftest.lock)"
+ksft_userland "$stg"
 
 cpio=$BUILD/initramfs-ksft.cpio
 pack_initramfs "$stg" "$cpio"

@@ -96,6 +96,29 @@ pack_initramfs() {
 	"$gic" "$2.list" >"$2"
 }
 
+# ksft_userland DIR: Debian's /bin/sh and the commands run_kselftest.sh
+# and kselftest/runner.sh call (5.10's and 6.12's: 6.12 adds sort and tr),
+# with the libraries they load, from harness/kselftest.lock, into DIR.
+ksft_userland() {
+	local h lock key unp deb debs
+	h=$(dirname "${BASH_SOURCE[0]}")
+	lock=$h/kselftest.lock
+	mapfile -t debs < <("$h/fetch-deb.sh" "$lock")
+	key=$(sha256sum "$lock" | cut -c1-16)
+	unp=$CACHE_DIR/kselftest-unpacked
+	if [ ! -f "$unp/$key.done" ]; then
+		rm -rf "$unp"
+		mkdir -p "$unp/$key"
+		for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$unp/$key"; done
+		touch "$unp/$key.done"
+	fi
+	"$PYTHON" "$h/elf-closure.py" "$unp/$key" /bin/sh /bin/cat /bin/grep \
+		/bin/sed /usr/bin/realpath /usr/bin/dirname /usr/bin/basename \
+		/usr/bin/cut /usr/bin/uniq /usr/bin/sort /usr/bin/tr /usr/bin/wc \
+		/usr/bin/head /usr/bin/timeout |
+		(cd "$unp/$key" && xargs cp -a --parents -t "$1")
+}
+
 # Debian's python3 when there is one: a version manager's shim on PATH
 # can cost half a second per call.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}

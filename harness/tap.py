@@ -30,7 +30,7 @@ kselftest (SPEC section 8, make kselftest; harness/kselftest.sh):
   tap.py ksft LOG [--want TEST=pass|skip:REASON]...
       in one console log, every test's result under init equals its
       result under run_kselftest.sh, and TEST's is as wanted in both
-  tap.py ksft-compare BASE_LOG SERIES_LOG
+  tap.py ksft-compare BASE_LOG SERIES_LOG [--want-base|--want-series TEST=...]...
       run_kselftest.sh's results on the base and on the series; no pass
       on the base may fail on the series
 """
@@ -367,6 +367,23 @@ class KsftRun:
                 self.problems.append(f'run_kselftest.sh: {inner.strip()}')
 
 
+def check_want(want, who, results):
+    """want: TEST=pass or TEST=skip:REASON (a part of the skip's reason)."""
+    test, _, what = want.partition('=')
+    status, _, reason = what.partition(':')
+    got = results.get(f'selftests: kvm: {test}')
+    if got is None:
+        return [f'{test}: no result from {who}']
+    if got[0] != status:
+        return [f'{test}: {who} says {got[0]}, want {status}']
+    if reason and reason not in got[1]:
+        return [f'{test}: {who} skips it with "{got[1]}", '
+                f'want the reason "{reason}"']
+    if status == 'skip':
+        print(f'{test}: skipped under {who}: {got[1]}')
+    return []
+
+
 def ksft_agree(path, wants):
     """init and run_kselftest.sh agree test for test; the wanted results."""
     r = KsftRun(read_log(path))
@@ -386,34 +403,26 @@ def ksft_agree(path, wants):
         if a != b:
             bad.append(f'{n}: init says {a}, run_kselftest.sh says {b}')
     for want in wants:
-        test, _, what = want.partition('=')
-        status, _, reason = what.partition(':')
-        desc = f'selftests: kvm: {test}'
         for who, res in (('init', r.init), ('run_kselftest.sh', r.runner)):
-            got = res.get(desc)
-            if got is None:
-                bad.append(f'{test}: no result from {who}')
-            elif got[0] != status:
-                bad.append(f'{test}: {who} says {got[0]}, want {status}')
-            elif reason and reason not in got[1]:
-                bad.append(f'{test}: {who} skips it with "{got[1]}", '
-                           f'want the reason "{reason}"')
-            elif status == 'skip':
-                print(f'{test}: skipped under {who}: {got[1]}')
+            bad += check_want(want, who, res)
     for b in bad:
         print(f'FAIL: {b}')
     print(f'{len(names)} test(s) compared, {len(bad)} problem(s)')
     return not bad
 
 
-def ksft_compare(base_log, series_log):
+def ksft_compare(base_log, series_log, wants=()):
     """run_kselftest.sh on the base and on the series: a table; a test
-    that passes on the base must not fail on the series."""
+    that passes on the base must not fail on the series. wants: (who,
+    TEST=...) with who 'base' or 'series'."""
     base = KsftRun(read_log(base_log)).runner
     series = KsftRun(read_log(series_log)).runner
     names = sorted(set(base) | set(series))
     width = max([len(n) for n in names] + [10])
     bad = []
+    for who, want in wants:
+        bad += check_want(want, f'run_kselftest.sh on the {who}',
+                          base if who == 'base' else series)
     print(f'{"test":{width}}  {"base":6}  series')
     for n in names:
         a = base.get(n, ('-', ''))[0]
@@ -465,8 +474,14 @@ def main(argv):
             print(__doc__, file=sys.stderr)
             return 2
         return 0 if ksft_agree(argv[2], opts[1::2]) else 1
-    if len(argv) == 4 and argv[1] == 'ksft-compare':
-        return 0 if ksft_compare(argv[2], argv[3]) else 1
+    if len(argv) >= 4 and argv[1] == 'ksft-compare':
+        opts = argv[4:]
+        if len(opts) % 2 or any(o not in ('--want-base', '--want-series')
+                                for o in opts[::2]):
+            print(__doc__, file=sys.stderr)
+            return 2
+        wants = [(o[7:], w) for o, w in zip(opts[::2], opts[1::2])]
+        return 0 if ksft_compare(argv[2], argv[3], wants) else 1
     print(__doc__, file=sys.stderr)
     return 2
 
