@@ -6,9 +6,15 @@
 # kvm/settings; run whole by run_kselftest.sh -c kvm on the series
 # ($BUILD/out) and on the base alone ($BUILD/base/out), both from make
 # kselftest. Prints the table; no base pass may fail on the series, and
-# 6.12's psci_test must give the results $UPSTREAM_WANT_BASE and
-# $UPSTREAM_WANT_SERIES name (docs/kselftest.md says why they are what
-# they are).
+# 6.12's psci_test must give the results it gave (docs/kselftest.md):
+#  - on the base it skips, for want of KVM_CAP_ARM_SYSTEM_SUSPEND, its
+#    first requirement;
+#  - on the series it gets past that requirement (the series offers the
+#    capability) and then skips when its library adds guest memory: since
+#    v6.8 the selftest library requires KVM_SET_USER_MEMORY_REGION2, which
+#    no 5.10 kernel has. Not patched here; upstream's test can only pass
+#    on 5.10 from a tree older than that (make kselftest-upstream
+#    UPSTREAM_WANT_SERIES=psci_test=pass says so when it does).
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -58,6 +64,6 @@ done
 stage "kselftest-upstream: 6.12's kvm selftests on the base and on the series"
 "$PYTHON" "$here/tap.py" ksft-compare "$LOGS/kselftest-upstream-base-latest.log" \
 	"$LOGS/kselftest-upstream-series-latest.log" \
-	--want-base "${UPSTREAM_WANT_BASE:-psci_test=skip}" \
-	--want-series "${UPSTREAM_WANT_SERIES:-psci_test=pass}" || rc=1
+	--want-base "${UPSTREAM_WANT_BASE:-psci_test=skip:kvm_has_cap(KVM_CAP_ARM_SYSTEM_SUSPEND)}" \
+	--want-series "${UPSTREAM_WANT_SERIES:-psci_test=skip:KVM_SET_USER_MEMORY_REGION2}" || rc=1
 exit "$rc"

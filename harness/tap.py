@@ -423,11 +423,13 @@ def ksft_compare(base_log, series_log, wants=()):
     for who, want in wants:
         bad += check_want(want, f'run_kselftest.sh on the {who}',
                           base if who == 'base' else series)
-    print(f'{"test":{width}}  {"base":6}  series')
+    print(f'{"test":{width}}  {"base":6}  {"series":6}  why skipped')
     for n in names:
-        a = base.get(n, ('-', ''))[0]
-        b = series.get(n, ('-', ''))[0]
-        print(f'{n:{width}}  {a:6}  {b}')
+        a, why_a = base.get(n, ('-', ''))
+        b, why_b = series.get(n, ('-', ''))
+        why = why_b if why_b == why_a or not why_a else \
+            f'base: {why_a}; series: {why_b or b}'
+        print(f'{n:{width}}  {a:6}  {b:6}  {why}'.rstrip())
         if a == 'pass' and b != 'pass':
             bad.append(f'{n}: passes on the base, {b} on the series')
     if not base or not series:
