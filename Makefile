@@ -43,7 +43,7 @@ help:
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
 	@echo 'make kselftest         kvm selftests installed and run the kernel way (run_kselftest.sh), series and base'
-	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest'
+	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest (UPSTREAM=6.1: 6.1'"'"'s)'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
@@ -149,7 +149,7 @@ check-quick: deps base
 	@$(H)/check.sh quick
 
 clean:
-	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/kselftest-install $(BUILD)/initramfs* $(BUILD)/l1 $(BUILD)/logs
+	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/kselftest-* $(BUILD)/initramfs* $(BUILD)/l1 $(BUILD)/logs
 
 # Also drops build/linux: commit and `make export` first.
 distclean:
