@@ -50,10 +50,12 @@ for b in $broken; do
 		'$1 == v && $2 == b { $1 = $2 = ""; sub(/^ +/, ""); print }' "$here/kselftest-upstream.broken")"
 	progs=$(tr ' ' '\n' <<<"$progs" | grep -vx "$b" | xargs)
 done
+only=()
+[ -n "$broken" ] && only=(TEST_GEN_PROGS_aarch64="$progs")
 rm -rf "$inst"
 logged "ksft-$v-install" make -C "$src/tools/testing/selftests" "${KARCH[@]}" \
 	CC="$CROSS_CC" O="$obj" TARGETS=kvm KSFT_INSTALL_PATH="$inst" \
-	USERLDFLAGS=-static ${broken:+TEST_GEN_PROGS_aarch64="$progs"} -j"$JOBS" install
+	USERLDFLAGS=-static "${only[@]}" -j"$JOBS" install
 list=$inst/kselftest-list.txt
 n=$(grep -c '^kvm:' "$list")
 while read -r t; do
