@@ -28,7 +28,7 @@ src=$BUILD/linux
 out=${OUT:-$BUILD/out}
 inst=$BUILD/kselftest-install
 stg=$BUILD/initramfs-ksft
-timeout=${KSFT_TIMEOUT:-120}
+timeout=${KSFT_TIMEOUT:-180}
 
 # O=: the selftests go to $out/kselftest and the headers are installed
 # there from the kernel's object tree, never in the source tree (which
@@ -51,7 +51,7 @@ while read -r t; do
 	file -b "$inst/${t%%:*}/${t#*:}" | grep -q 'ARM aarch64.*statically linked' ||
 		die "$t is not a static aarch64 executable"
 done <"$list"
-printf '# make kselftest: TCG (psci_test takes ~21 s there; the default is 45 s)\ntimeout=%s\n' \
+printf '# make kselftest: TCG (demand_paging_test takes 66 s there, psci_test 21 s; the default is 45 s)\ntimeout=%s\n' \
 	"$timeout" >"$inst/kvm/settings"
 
 rm -rf "$stg"
