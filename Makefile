@@ -15,19 +15,23 @@ QEMU_SMP  ?= 2
 QEMU_MEM  ?= 2G
 SUITE_FILE ?= harness/suite.list
 PATCHES   ?= $(CURDIR)/patches
+# The QEMU series (qemu/patches) and where Debian's QEMU is built with it.
+QEMU_PATCHES ?= $(CURDIR)/qemu/patches
+QBUILD    ?= $(CURDIR)/build/qemu
 OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 
 # The elapsed time on every stage line counts from here (milliseconds).
 ifndef HARNESS_T0
 HARNESS_T0 := $(shell date +%s%3N)
 endif
-export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0
+export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0 \
+	QEMU_PATCHES QBUILD
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fresh fuzz bench parity peers peers-base kselftest kselftest-base kselftest-upstream deps base tree export \
-	kernel initramfs run \
+.PHONY: all test demo fresh fuzz bench parity peers peers-base kselftest kselftest-base kselftest-upstream \
+	deps base tree export kernel initramfs run qemu qemu-export qemu-bench \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -46,6 +50,9 @@ help:
 	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest (UPSTREAM=6.1: 6.1'"'"'s)'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
+	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
+	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
+	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
 
 test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
@@ -77,7 +84,7 @@ fresh:
 # L2 guests and Debian's QEMU on the series, then QEMU on the base alone
 # (an empty PATCHES, in $(BUILD)/base), whose answers must be the same.
 peers: SUITE_FILE = harness/peers.list
-peers: deps base tree kernel initramfs
+peers: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers
 	@mkdir -p $(BUILD)/no-patches
 	@$(MAKE) --no-print-directory peers-base BUILD=$(BUILD)/base \
@@ -86,7 +93,7 @@ peers: deps base tree kernel initramfs
 		$(BUILD)/base/logs/peers-base-latest.log
 
 peers-base: SUITE_FILE = harness/peers.list
-peers-base: deps base tree kernel initramfs
+peers-base: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers-base
 
 # SPEC §8, CI's way (harness/kselftest.sh, docs/kselftest.md): the
@@ -114,11 +121,29 @@ kselftest-upstream: deps $(BUILD)/l1/init
 deps:
 	@$(H)/deps.sh
 
+# Debian bookworm's QEMU with the QEMU series (qemu/), cross-built static
+# for the L1 against a private sysroot of Debian's arm64 -dev packages.
+qemu:
+	@$(H)/deps.sh qemu
+	@$(H)/qemu-base.sh
+	@$(H)/qemu-build.sh
+
+qemu-bench: SUITE_FILE = harness/qemu-bench.list
+qemu-bench: deps base tree kernel initramfs qemu
+	@$(H)/peers.sh qemu-bench
+	@grep -hE '(qemu_suspend|e2e): cycle [0-9]+: .* -> vCPU back at the entry point' \
+		$(BUILD)/logs/qemu-bench-latest.log | sed 's/^# //'
+
+qemu-export:
+	@BASE_REF=base SUBJECT_PREFIX='PATCH 7.2' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
+	@$(H)/series-hash.sh $(QEMU_PATCHES) "" >$(QBUILD)/series.stamp
+
 selftest-harness:
 	@harness/tests/run.sh
 
 # make test re-runs the harness's own tests when the harness changed.
 $(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c \
+		README.md $(wildcard docs/*.md) vmm/test/attrib.c \
 		$(wildcard fuzz/psci_model.* fuzz/test_psci_model.c)
 	@harness/tests/run.sh
 	@mkdir -p $(@D) && touch $@

@@ -17,6 +17,12 @@ needs=(
 	rst2pseudoxml:python3-docutils
 )
 
+# deps.sh qemu: also what building Debian's QEMU needs (make qemu).
+if [ "${1:-}" = qemu ]; then
+	needs+=(meson:meson ninja:ninja-build pkg-config:pkg-config
+		dpkg-source:dpkg-dev)
+fi
+
 missing=()
 for n in "${needs[@]}"; do
 	what=${n%%:*} pkg=${n#*:}

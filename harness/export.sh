@@ -34,7 +34,7 @@ git -C "$tree" -c diff.noprefix=false -c diff.mnemonicPrefix=false \
 	-c diff.renames=true -c diff.algorithm=myers -c format.signature= \
 	-c format.coverLetter=false -c format.thread=false \
 	format-patch -q --zero-commit --no-signature --numbered --abbrev=12 \
-	--cover-letter --subject-prefix="PATCH 5.10" -o "$tmp" "$base..HEAD"
+	--cover-letter --subject-prefix="${SUBJECT_PREFIX:-PATCH 5.10}" -o "$tmp" "$base..HEAD"
 # The cover letter's text is hand-written; its shortlog and diffstat are
 # brought up to date from the generated one.
 cover=$pdir/0000-cover-letter.patch

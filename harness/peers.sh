@@ -3,6 +3,7 @@
 # TESTS='peer:*') with what nobody here built added to it:
 #   /peers/bullseye.Image, /peers/bookworm.Image  Debian's cloud kernels
 #   /usr/bin/qemu-system-aarch64 + its libraries   bookworm's QEMU
+#   /peers/qemu/qemu-system-aarch64  the same with the QEMU series (static)
 # all pinned in harness/peers.lock. The additions are a second cpio archive
 # appended to the first (the kernel unpacks both), so make test's
 # initramfs stays as it is. Boots $OUT's Image on the result (run.sh).
@@ -22,6 +23,14 @@ if [ "${1:-}" = --compare ]; then
 		die "Debian's QEMU saw different hosts (or did not run): $2 $3"
 	fi
 	stage "peers: identical answers on both kernels"
+	# The QEMU series with its option off must answer as Debian's QEMU.
+	for log in "$2" "$3"; do
+		c=$(grep -ho 'qemu_peer: answers (patched, option off): .*' "$log" |
+		    sed 's/ (patched, option off)//' || true)
+		[ "$c" = "$a" ] ||
+			die "the patched QEMU with system-suspend off answered \"${c:-nothing}\", Debian's QEMU \"$a\" ($log)"
+	done
+	stage "peers: the patched QEMU, option off, answers as Debian's on both"
 	exit 0
 fi
 
@@ -63,6 +72,11 @@ if [ ! -f "$unpacked/$key.done" ]; then
 fi
 "$PYTHON" "$here/elf-closure.py" "$unpacked/$key" /usr/bin/qemu-system-aarch64 |
 	(cd "$unpacked/$key" && xargs cp -a --parents -t "$root")
+
+# Debian's QEMU with the QEMU series (make qemu): static, one file.
+qemu_bin=${QBUILD:-$PWD/build/qemu}/qemu-system-aarch64
+[ -x "$qemu_bin" ] || die "$qemu_bin is missing: make qemu"
+install -D -m 0755 "$qemu_bin" "$root/peers/qemu/qemu-system-aarch64"
 
 list=$BUILD/peers.list
 cpio_list "$root" >"$list"

@@ -40,7 +40,8 @@
  * the guest without one: a host wakeup. A kernel without that file (no
  * CONFIG_PM_DEBUG, as Debian's) still shows an alarm taken while asleep in
  * the RTC's interrupt count; another source is "untold" and not held
- * against the plan; the RTC's own check (not before the alarm) stays.
+ * against the plan here (the e2e driver attributes it from the VMM's log,
+ * vmm/test/attrib.c); the RTC's own check (not before the alarm) stays.
  *
  * Every step is reported on the console with a "guest:" prefix. The verdict
  * is the way the guest goes down: PSCI SYSTEM_OFF (reboot(RB_POWER_OFF)) if

@@ -5,6 +5,7 @@
  * the host carries the series.
  *
  *   qemu_peer [--qemu PATH] [--kernel IMAGE] [--initrd CPIO] [--timeout S]
+ *             [--label NAME]   (answers line of another QEMU, by name)
  *
  * Boots IMAGE (default /boot/Image) with 2 vCPUs under
  *   qemu-system-aarch64 -accel kvm -M virt,gic-version=3 -cpu host
@@ -34,6 +35,7 @@ static const char *qemu = "/usr/bin/qemu-system-aarch64";
 static const char *kernel = "/boot/Image";
 static const char *initrd = "/peers/peer-guest.cpio";
 static int timeout = 240;
+static const char *label;	/* another QEMU's answers line, by name */
 
 static char *lines[MAX_LINES];
 static double stamps[MAX_LINES];
@@ -159,7 +161,7 @@ static bool expect(const char *pat)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_peer [--qemu PATH] [--kernel IMAGE] [--initrd CPIO] [--timeout SECONDS]\n");
+	fprintf(stderr, "usage: qemu_peer [--qemu PATH] [--kernel IMAGE] [--initrd CPIO] [--timeout SECONDS] [--label NAME]\n");
 	exit(1);
 }
 
@@ -178,6 +180,8 @@ static void parse_args(int argc, char **argv)
 			initrd = argv[++i];
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--label"))
+			label = argv[++i];
 		else
 			usage();
 	}
@@ -251,7 +255,11 @@ int main(int argc, char **argv)
 		printf("qemu_peer: guest init up %.2f s after QEMU started\n",
 		       stamps[up]);
 	mem_sleep = value("peer: mem_sleep: ");
-	printf("qemu_peer: answers: mem_sleep=\"%s\" hotplug=%s s2idle=%s guest=%s qemu_status=%d\n",
+	if (label)
+		printf("qemu_peer: answers (%s): ", label);
+	else
+		printf("qemu_peer: answers: ");
+	printf("mem_sleep=\"%s\" hotplug=%s s2idle=%s guest=%s qemu_status=%d\n",
 	       mem_sleep ? mem_sleep : "?",
 	       find("peer: hotplug: cpu1 off, on, running") >= 0 ? "ok" : "no",
 	       find("peer: s2idle: resumed") >= 0 ? "ok" : "no",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the harness itself (make selftest-harness): the log verdict,
 # the TAP counts, the suite selection, the config check, l1/init run on
-# the host, fetch-base.sh's checksum, apply-series.sh and export.sh.
+# the host, fetch-base.sh's checksum, apply-series.sh and export.sh, and
+# the links and make targets of the documents.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 h=harness d=harness/tests/data
@@ -282,6 +283,54 @@ check tree-stable-first 0 '^b: a fix of the base$' \
 check export-no-stable 0 'export: 3 patch' env BUILD="$tmp/tb" STABLE_PATCHES="$sp" \
 	$h/export.sh "$tl" "$p"
 check export-no-stable-series 1 '' grep -q 'fix-of-the-base' "$p/series"
+
+# The documents: every relative link names a file that exists (and a
+# heading, for an anchor), every `make X` in README.md is a target; a
+# sample with a broken link, anchor and target fails, naming each.
+docs=(README.md docs/*.md)
+doc_check() { "$PYTHON" $h/doc_check.py links "$@"; }
+check docs-links 0 ' 0 problem' doc_check --targets-in README.md "${docs[@]}"
+check docs-bad-link 1 'doc-bad.md:8: link to no-such-results.md: no such file' \
+	doc_check $d/doc-bad.md
+check docs-bad-dir 1 'link to missing-dir/: no such file' doc_check $d/doc-bad.md
+check docs-bad-anchor 1 'no heading #no-such-heading in docs/harness.md' \
+	doc_check $d/doc-bad.md
+check docs-bad-target 1 '`make frobnicate`: no such target' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
+check docs-bad-target-block 1 '`make fuzzz`: no such target' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
+check docs-bad-count 1 '1 document\(s\), 5 problem\(s\)$' \
+	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
+
+# checkpatch_verdict.py (check.sh): a cited upstream commit that
+# checkpatch cannot look up passes only with the listed title, a new file
+# only if the series' MAINTAINERS patch covers it, an ERROR never.
+cpv() { "$PYTHON" $h/checkpatch_verdict.py --ids $h/upstream-commits.list "$@"; }
+check cp-unknown-listed 0 '' cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-unknown.log
+check cp-wrong-title 1 'cited as \("KVM: arm64: Rename the KVM_REQ_SLEP handler"\), its title is' \
+	cpv --series $d/cp-maint.patch $d/cp-wrong-title.patch $d/cp-unknown.log
+check cp-not-covered 1 'WARNING:FILE_PATH_CHANGES' cpv $d/cp-cite.patch $d/cp-unknown.log
+check cp-error 1 'ERROR:GIT_COMMIT_ID' \
+	cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-error.log
+
+# vmm-e2e's attribution of a wake-up the guest cannot name ("woken by
+# untold": no pm_wakeup_irq), built for the host and run on sample runs:
+# the console when the run proves it; nothing when an alarm, a host
+# wakeup or an unread byte shares the window.
+if cc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Ivmm -Ivmm/test \
+	-o "$tmp/attrib" harness/tests/attrib_test.c vmm/test/attrib.c 2>"$tmp/cc.log"; then
+	check attrib-console 0 '^line 11: console: RX interrupt raised while suspended, then WAKEUP 0.005 s later' \
+		"$tmp/attrib" $d/wake-console-untold.log
+	check attrib-only-untold 0 '^1$' bash -c "'$tmp/attrib' $d/wake-console-untold.log | wc -l"
+	check attrib-rtc-too 0 '^line 12: -: console input and an RTC alarm in the same window' \
+		"$tmp/attrib" $d/wake-console-rtc.log
+	check attrib-rtc 0 '^line 19: rtc: an RTC alarm, then WAKEUP' "$tmp/attrib" $d/wake-console-rtc.log
+	check attrib-host 0 '^line 27: -: a host wakeup' "$tmp/attrib" $d/wake-console-rtc.log
+	check attrib-unread 0 '^line 34: -: the byte 0x6b typed while suspended was not read' \
+		"$tmp/attrib" $d/wake-console-rtc.log
+else
+	fail=$((fail + 1)); echo "FAIL: vmm/test/attrib.c does not build for the host:"; cat "$tmp/cc.log"
+fi
 
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \

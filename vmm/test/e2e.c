@@ -226,6 +226,26 @@ static void run_vmm(struct run *r, char *const argv[], int secs, bool no_kvm,
 /* ------------------------------------------------------------------ */
 /* Checking what it said */
 
+/*
+ * The guest's next "woken by" line at or after @from, if it names what
+ * @st wants, or says "untold" and the run proves @st->attribute; or -1.
+ */
+static int find_woken(const struct run *r, int from, const struct step *st)
+{
+	int at = find(r, from, GUEST, st->ev);
+	const char *src;
+	char why[256];
+
+	if (at < 0 || (st->detail && strstr(r->lines[at].s, st->detail)))
+		return at;
+	if (!strstr(r->lines[at].s, GUEST_WOKEN_BY " untold ("))
+		return -1;
+	src = attribute_wakeup(r, at, why, sizeof(why));
+	note("line %d, the guest cannot tell what woke it: the run shows %s: %s",
+	     at + 1, src ? src : "nothing certain", why);
+	return src && !strcmp(src, st->attribute) ? at : -1;
+}
+
 static bool steps_seen(const struct run *r, const struct step *const *blocks,
 		       int nblocks, int *failed_block, int *failed_step)
 {
@@ -233,7 +253,9 @@ static bool steps_seen(const struct run *r, const struct step *const *blocks,
 
 	for (b = 0; b < nblocks; b++) {
 		for (i = 0; blocks[b] && blocks[b][i].ev; i++) {
-			found = find(r, at, blocks[b][i].ev, blocks[b][i].detail);
+			found = blocks[b][i].attribute ?
+				find_woken(r, at, &blocks[b][i]) :
+				find(r, at, blocks[b][i].ev, blocks[b][i].detail);
 			if (found < 0) {
 				*failed_block = b;
 				*failed_step = i;

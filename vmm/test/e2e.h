@@ -34,10 +34,16 @@ struct run {
 	bool		done[MAX_ACTIONS];
 };
 
-/* A line that contains @ev, and @detail too unless it is NULL */
+/*
+ * A line that contains @ev, and @detail too unless it is NULL. With
+ * @attribute (a GUEST_WOKEN_BY step), the guest's next "woken by" line
+ * must contain @detail or, if the guest could not tell ("untold"), the
+ * driver's attribution from the run (attrib.c) must name @attribute.
+ */
 struct step {
 	const char	*ev;
 	const char	*detail;
+	const char	*attribute;
 };
 
 enum action_kind {
@@ -91,6 +97,10 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void add_line(struct run *r, const char *s, size_t len);
 int find(const struct run *r, int from, const char *ev, const char *detail);
 int scenario_errors(const struct scenario *sc);
+
+/* attrib.c: what woke the guest whose "woken by untold" is line @woken */
+const char *attribute_wakeup(const struct run *r, int woken, char *why,
+			     size_t size);
 
 /* actions.c */
 void actions_run(struct run *r);

@@ -70,8 +70,13 @@ static const struct step key[] = {
 	{ NULL }
 };
 
+/*
+ * The guest names the PL011's interrupt (pm_wakeup_irq), or, a kernel
+ * without pm_wakeup_irq, says "untold" and the run must prove the console
+ * woke it (attrib.c).
+ */
 static const struct step by_key[] = {
-	{ GUEST_WOKEN_BY, "console (" },
+	{ GUEST_WOKEN_BY, "console (", "console" },
 	{ GUEST_INPUT, "\"k\"" },
 	{ NULL }
 };

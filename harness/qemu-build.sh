@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Build a static qemu-system-aarch64 for the L1 from Debian's QEMU plus the
+# series in $QEMU_PATCHES (qemu/patches; an empty directory gives Debian's
+# QEMU as it is), cross-compiled on this machine:
+#   $QBUILD/src      clone of the base repository, series applied (git am)
+#   $QBUILD/sysroot  Debian's arm64 -dev packages of qemu/sysroot.lock,
+#                    unpacked (dpkg-deb -x): no change to the machine's apt
+#   $QBUILD/build    meson/ninja build directory, kept between runs
+#   $QBUILD/qemu-system-aarch64   the result, stripped
+# For KVM on an arm64 host: the `virt` machine and what it needs
+# (qemu/l1-devices.mak), no optional feature;
+# ccache'd like the kernel. TCG stays in: QEMU 7.2's Arm target does not
+# build without it (target/arm/arm-powerctl.c needs TCG's types).
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/lib.sh"
+
+: "${QBUILD:?}"
+top=$(realpath "$here/..")
+pdir=${QEMU_PATCHES:-$top/qemu/patches}
+upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' "$top/qemu/source.lock")
+base=$CACHE_DIR/qemu-$upstream.git
+src=$QBUILD/src bld=$QBUILD/build sysroot=$QBUILD/sysroot
+mkdir -p "$QBUILD"
+
+# The tree: re-applied only when the series changed (as tree.sh does).
+want=$("$here/series-hash.sh" "$pdir" "")
+stampf=$QBUILD/series.stamp
+if [ ! -d "$src/.git" ] || [ "$(cat "$stampf" 2>/dev/null)" != "$want" ]; then
+	if [ -d "$src/.git" ]; then
+		[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
+			die "$pdir changed but $src has uncommitted changes"
+	else
+		git clone -q --no-checkout "$base" "$src"
+	fi
+	rm -f "$stampf"
+	git -C "$src" checkout -q -f -B series base
+	n=$("$here/apply-series.sh" "$src" "$pdir")
+	echo "$want" >"$stampf"
+	stage "qemu: tree $src = base + $n patch(es)"
+else
+	stage "qemu: tree $src (series unchanged)"
+fi
+
+# The sysroot, once per lock file.
+lock=$top/qemu/sysroot.lock
+key=$(sha256sum "$lock" | cut -c1-16)
+if [ "$(cat "$sysroot/.lock-key" 2>/dev/null)" != "$key" ]; then
+	stage "qemu: sysroot from $(basename "$lock")"
+	paths=$("$here/fetch-deb.sh" "$lock")
+	rm -rf "$sysroot"
+	mkdir -p "$sysroot"
+	while read -r deb; do
+		dpkg-deb -x "$deb" "$sysroot"
+	done <<<"$paths"
+	echo "$key" >"$sysroot/.lock-key"
+fi
+
+# pkg-config answers from the sysroot alone; the compiler's --sysroot
+# makes its library and header search the same arm64 root.
+export PKG_CONFIG=pkg-config PKG_CONFIG_SYSROOT_DIR=$sysroot
+export PKG_CONFIG_LIBDIR=$sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot/usr/share/pkgconfig
+cc="aarch64-linux-gnu-gcc --sysroot=$sysroot"
+command -v ccache >/dev/null && cc="ccache $cc"
+export CCACHE_BASEDIR=$QBUILD
+# The device selection is a file of the tree (untracked: not the series')
+install -m 0644 "$top/qemu/l1-devices.mak" \
+	"$src/configs/devices/aarch64-softmmu/psci-l1.mak"
+conf=(--cross-prefix=aarch64-linux-gnu- "--cc=$cc" --static
+      --target-list=aarch64-softmmu --without-default-features
+      --without-default-devices --with-devices-aarch64=psci-l1
+      --enable-kvm --enable-fdt=system
+      --disable-docs --disable-tools --disable-werror)
+confkey=$({ printf "%s\n" "${conf[@]}"; cat "$top/qemu/l1-devices.mak"; } | sha256sum | cut -c1-16)
+if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/.conf-key" 2>/dev/null)" != "$confkey" ]; then
+	stage "qemu: configure (aarch64-softmmu, KVM, static)"
+	rm -rf "$bld"
+	mkdir -p "$bld"
+	(cd "$bld" && logged qemu-configure "$src/configure" "${conf[@]}")
+	echo "$confkey" >"$bld/.conf-key"
+fi
+stage "qemu: build qemu-system-aarch64"
+logged qemu-ninja ninja -C "$bld" -j"$JOBS" qemu-system-aarch64
+aarch64-linux-gnu-strip -o "$QBUILD/qemu-system-aarch64" "$bld/qemu-system-aarch64"
+file -b "$QBUILD/qemu-system-aarch64" | grep -qE 'ARM aarch64.*static(-pie)? linked' ||
+	die "$QBUILD/qemu-system-aarch64 is not a static aarch64 program"
+stage "qemu: $QBUILD/qemu-system-aarch64 ($(($(stat -c %s "$QBUILD/qemu-system-aarch64") >> 20)) MiB, static)"
