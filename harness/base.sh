@@ -28,17 +28,5 @@ trap 'rm -rf "$tmp"' EXIT
 tar -xf "$tarball" -C "$tmp"
 src=$tmp/$PKG
 [ -f "$src/Makefile" ] || die "unexpected tarball layout in $tarball"
-rm -rf "$repo"
-git init -q --bare "$repo"
-# No gc, now or later: packing 70,000 blobs is minutes of CPU on 2 cores
-# that buys nothing here: local clones hard-link the loose objects.
-git -C "$repo" config gc.auto 0
-export GIT_DIR=$repo GIT_WORK_TREE=$src
-export GIT_AUTHOR_NAME="Debian $PKG" GIT_AUTHOR_EMAIL=debian-kernel@lists.debian.org
-export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
-export GIT_AUTHOR_DATE="2024-08-10T00:00:00Z" GIT_COMMITTER_DATE="2024-08-10T00:00:00Z"
-# Debian's root .gitignore ignores dotfiles and more: add with -f.
-git add -f -A
-git commit -q -m "Linux $BASE (Debian $PKG $VERSION)"
-git tag base
-touch "$repo/harness-base-done"
+commit_base "$repo" "$src" "Debian $PKG" debian-kernel@lists.debian.org \
+	2024-08-10T00:00:00Z "Linux $BASE (Debian $PKG $VERSION)"

@@ -119,6 +119,29 @@ ksft_userland() {
 		(cd "$unp/$key" && xargs cp -a --parents -t "$1")
 }
 
+# commit_base REPO TREE NAME EMAIL DATE MESSAGE: make REPO anew, a bare
+# repository holding TREE as one commit (tag "base") with a fixed
+# identity and date, so that its hash is the same on every machine.
+# Everything is added (-f: Debian's trees ignore dotfiles and more at
+# their root). No gc, now or later: packing tens of thousands of blobs
+# is minutes of CPU on 2 cores that buys nothing here, as local clones
+# hard-link the loose objects.
+commit_base() {
+	local repo=$1 tree=$2
+	rm -rf "$repo"
+	git init -q --bare "$repo"
+	git -C "$repo" config gc.auto 0
+	(
+		export GIT_DIR=$repo GIT_WORK_TREE=$tree
+		export GIT_AUTHOR_NAME=$3 GIT_AUTHOR_EMAIL=$4 GIT_AUTHOR_DATE=$5
+		export GIT_COMMITTER_NAME=$3 GIT_COMMITTER_EMAIL=$4 GIT_COMMITTER_DATE=$5
+		git add -f -A
+		git commit -q -m "$6"
+		git tag base
+	)
+	touch "$repo/harness-base-done"
+}
+
 # Debian's python3 when there is one: a version manager's shim on PATH
 # can cost half a second per call.
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}

@@ -68,14 +68,6 @@ dsc=$(awk '$1 == "file" && $2 ~ /\.dsc$/ { print $2 }' "$lock")
 logged qemu-dpkg-source dpkg-source -x "$dl/$dsc" "$tmp/src"
 # The quilt bookkeeping is not source; drop it so the tree is what builds.
 rm -rf "$tmp/src/.pc"
-rm -rf "$repo"
-git init -q --bare "$repo"
-git -C "$repo" config gc.auto 0
-export GIT_DIR=$repo GIT_WORK_TREE=$tmp/src
-export GIT_AUTHOR_NAME="Debian QEMU Team" GIT_AUTHOR_EMAIL=pkg-qemu-devel@lists.alioth.debian.org
-export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
-export GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z"
-git add -f -A
-git commit -q -m "QEMU $upstream (Debian $pkg $version, debian/patches applied)"
-git tag base
-touch "$repo/harness-base-done"
+commit_base "$repo" "$tmp/src" "Debian QEMU Team" \
+	pkg-qemu-devel@lists.alioth.debian.org 2025-01-01T00:00:00Z \
+	"QEMU $upstream (Debian $pkg $version, debian/patches applied)"

@@ -62,7 +62,11 @@ export PKG_CONFIG=pkg-config PKG_CONFIG_SYSROOT_DIR=$sysroot
 export PKG_CONFIG_LIBDIR=$sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot/usr/share/pkgconfig
 cc="aarch64-linux-gnu-gcc --sysroot=$sysroot"
 command -v ccache >/dev/null && cc="ccache $cc"
-export CCACHE_BASEDIR=$QBUILD
+# Paths below $QBUILD hash as relative ones, and QEMU's -g does not hash
+# the build directory in: a tree built elsewhere (another checkout, the
+# fresh root, CI's clone) hits the same cache entries. The debug info
+# names the first directory; the binary is stripped.
+export CCACHE_BASEDIR=$QBUILD CCACHE_NOHASHDIR=1
 # The device selection is a file of the tree (untracked: not the series')
 install -m 0644 "$top/qemu/l1-devices.mak" \
 	"$src/configs/devices/aarch64-softmmu/psci-l1.mak"

@@ -55,50 +55,38 @@ static void fail(const char *what)
 	ok = false;
 }
 
-/* QEMU's command line: the machine option, the kernel, its command line */
+/*
+ * QEMU's command line: what any user of KVM on arm64 runs, a QMP socket,
+ * and the trace events the latencies are measured from and to (on
+ * stderr, which the test reads with the console).
+ */
+static const char *const common_args[] = {
+	"-accel", "kvm", "-cpu", "host", "-m", "256M",
+	"-nodefaults", "-no-user-config", "-display", "none",
+	"-serial", "stdio", "-no-reboot",
+	"-qmp", "unix:" QMP_PATH ",server=on,wait=off",
+	"-trace", "pl031_alarm_raised",
+	"-trace", "kvm_arm_resume_from_suspend",
+	"-trace", "kvm_arm_system_wakeup",
+};
+
 static int start(struct qrun *r, const char *machine, const char *smp,
 		 const char *image, const char *initrd, const char *append)
 {
-	char *v[40];
-	int n = 0, i;
+	const char *opt[] = { "-M", machine, "-smp", smp, "-kernel", image,
+			      "-initrd", initrd, "-append", append };
+	char *v[64];
+	size_t n = 0, i;
 
 	unlink(QMP_PATH);
 	v[n++] = (char *)qemu;
-	v[n++] = "-accel";
-	v[n++] = "kvm";
-	v[n++] = "-M";
-	v[n++] = (char *)machine;
-	v[n++] = "-cpu";
-	v[n++] = "host";
-	v[n++] = "-smp";
-	v[n++] = (char *)smp;
-	v[n++] = "-m";
-	v[n++] = "256M";
-	v[n++] = "-nodefaults";
-	v[n++] = "-no-user-config";
-	v[n++] = "-display";
-	v[n++] = "none";
-	v[n++] = "-serial";
-	v[n++] = "stdio";
-	v[n++] = "-no-reboot";
-	v[n++] = "-qmp";
-	v[n++] = "unix:" QMP_PATH ",server=on,wait=off";
-	/* The moments the latencies are measured from and to (on stderr) */
-	v[n++] = "-trace";
-	v[n++] = "pl031_alarm_raised";
-	v[n++] = "-trace";
-	v[n++] = "kvm_arm_resume_from_suspend";
-	v[n++] = "-trace";
-	v[n++] = "kvm_arm_system_wakeup";
-	v[n++] = "-kernel";
-	v[n++] = (char *)image;
-	if (initrd) {
-		v[n++] = "-initrd";
-		v[n++] = (char *)initrd;
-	}
-	if (append) {
-		v[n++] = "-append";
-		v[n++] = (char *)append;
+	for (i = 0; i < sizeof(common_args) / sizeof(*common_args); i++)
+		v[n++] = (char *)common_args[i];
+	for (i = 0; i < sizeof(opt) / sizeof(*opt); i += 2) {
+		if (!opt[i + 1])
+			continue;
+		v[n++] = (char *)opt[i];
+		v[n++] = (char *)opt[i + 1];
 	}
 	v[n] = NULL;
 	printf("qemu_suspend: running");
