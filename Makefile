@@ -30,8 +30,8 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fresh fuzz bench parity peers peers-base deps base tree export kernel initramfs run \
-	qemu qemu-export qemu-bench \
+.PHONY: all test demo fresh fuzz bench parity peers peers-base kselftest kselftest-base kselftest-upstream \
+	deps base tree export kernel initramfs run qemu qemu-export qemu-bench \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -46,6 +46,8 @@ help:
 	@echo 'make fuzz / bench      the long fuzz runs / the benchmark'
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
+	@echo 'make kselftest         kvm selftests installed and run the kernel way (run_kselftest.sh), series and base'
+	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest (UPSTREAM=6.1: 6.1'"'"'s)'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
@@ -93,6 +95,28 @@ peers: deps base tree kernel initramfs qemu
 peers-base: SUITE_FILE = harness/peers.list
 peers-base: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers-base
+
+# SPEC §8, CI's way (harness/kselftest.sh, docs/kselftest.md): the
+# series' kvm collection from the kernel's own install, run by
+# run_kselftest.sh in the L1 beside l1/init on the same programs; then
+# the base alone (as make peers builds it) with its own collection and
+# the series' psci_test added, which must skip; no base pass may fail on
+# the series.
+kselftest: deps $(BUILD)/selftest-harness.ok base tree kernel $(BUILD)/l1/init
+	@$(H)/kselftest.sh series
+	@mkdir -p $(BUILD)/no-patches
+	@KSFT_ADD=$(BUILD)/kselftest-install $(MAKE) --no-print-directory kselftest-base \
+		BUILD=$(BUILD)/base PATCHES=$(BUILD)/no-patches
+	@$(H)/kselftest.sh --compare $(BUILD)/base/logs/kselftest-base-latest.log \
+		$(BUILD)/logs/kselftest-series-latest.log
+
+kselftest-base: deps base tree kernel $(BUILD)/l1/init
+	@$(H)/kselftest.sh base
+
+# Upstream 6.12's kvm selftests (the parity tree), run whole by
+# run_kselftest.sh on the series and on the base that make kselftest built.
+kselftest-upstream: deps $(BUILD)/l1/init
+	@$(H)/kselftest-upstream.sh
 
 deps:
 	@$(H)/deps.sh
@@ -150,7 +174,7 @@ check-quick: deps base
 	@$(H)/check.sh quick
 
 clean:
-	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/initramfs* $(BUILD)/l1 $(BUILD)/logs
+	rm -rf $(BUILD)/out* $(BUILD)/kselftest $(BUILD)/kselftest-* $(BUILD)/initramfs* $(BUILD)/l1 $(BUILD)/logs
 
 # Also drops build/linux: commit and `make export` first.
 distclean:

@@ -43,16 +43,5 @@ n=$(wc -l <"$stg/suite.list")
 [ -s "$BUILD/suite.left-out" ] && stage "suite: $(cat "$BUILD/suite.left-out")"
 [ "$n" -gt 0 ] || die "no test in $suite matches TESTS='${TESTS:-}'"
 
-# The kernel's own gen_init_cpio, built for the host.
-gic=$BUILD/tools/gen_init_cpio
-if [ ! -x "$gic" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$gic" ]; then
-	mkdir -p "$BUILD/tools"
-	cc -O2 -o "$gic" "$BUILD/linux/usr/gen_init_cpio.c"
-fi
-list=$BUILD/initramfs.list
-{
-	cpio_list "$stg"
-	echo "nod /dev/console 0600 0 0 c 5 1"
-} >"$list"
-"$gic" "$list" >"$BUILD/initramfs.cpio"
+pack_initramfs "$stg" "$BUILD/initramfs.cpio"
 stage "initramfs: $n test(s), $(($(stat -c %s "$BUILD/initramfs.cpio") >> 20)) MiB"

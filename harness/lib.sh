@@ -80,6 +80,45 @@ cpio_list() {
 	done
 }
 
+# pack_initramfs DIR CPIO: everything below DIR, and a /dev/console for
+# the kernel's first open, in CPIO (newc), without root: the kernel's own
+# usr/gen_init_cpio, built for the host from $BUILD/linux.
+pack_initramfs() {
+	local gic=$BUILD/tools/gen_init_cpio
+	if [ ! -x "$gic" ] || [ "$BUILD/linux/usr/gen_init_cpio.c" -nt "$gic" ]; then
+		mkdir -p "$BUILD/tools"
+		cc -O2 -o "$gic" "$BUILD/linux/usr/gen_init_cpio.c"
+	fi
+	{
+		cpio_list "$1"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+	} >"$2.list"
+	"$gic" "$2.list" >"$2"
+}
+
+# ksft_userland DIR: Debian's /bin/sh and the commands run_kselftest.sh
+# and kselftest/runner.sh call (5.10's and 6.12's: 6.12 adds sort and tr),
+# with the libraries they load, from harness/kselftest.lock, into DIR.
+ksft_userland() {
+	local h lock key unp deb debs
+	h=$(dirname "${BASH_SOURCE[0]}")
+	lock=$h/kselftest.lock
+	mapfile -t debs < <("$h/fetch-deb.sh" "$lock")
+	key=$(sha256sum "$lock" | cut -c1-16)
+	unp=$CACHE_DIR/kselftest-unpacked
+	if [ ! -f "$unp/$key.done" ]; then
+		rm -rf "$unp"
+		mkdir -p "$unp/$key"
+		for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$unp/$key"; done
+		touch "$unp/$key.done"
+	fi
+	"$PYTHON" "$h/elf-closure.py" "$unp/$key" /bin/sh /bin/cat /bin/grep \
+		/bin/sed /usr/bin/realpath /usr/bin/dirname /usr/bin/basename \
+		/usr/bin/cut /usr/bin/uniq /usr/bin/sort /usr/bin/tr /usr/bin/wc \
+		/usr/bin/head /usr/bin/timeout |
+		(cd "$unp/$key" && xargs cp -a --parents -t "$1")
+}
+
 # commit_base REPO TREE NAME EMAIL DATE MESSAGE: make REPO anew, a bare
 # repository holding TREE as one commit (tag "base") with a fixed
 # identity and date, so that its hash is the same on every machine.

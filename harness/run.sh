@@ -2,13 +2,14 @@
 # run.sh NAME: boot $OUT's Image with $BUILD/initramfs.cpio ($INITRD) under QEMU
 # (TCG, nested virtualization), log the console to
 # $BUILD/logs/NAME-<time>.log and judge it. Exit status: the verdict's.
+# SUITE_LIST: the suite that initramfs holds, for the watchdogs and the plan.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
 
 out=${OUT:-$BUILD/out}
 log=$LOGS/$1-$(date +%Y%m%d-%H%M%S).log
-suite=$BUILD/initramfs/suite.list
+suite=${SUITE_LIST:-$BUILD/initramfs/suite.list}
 n=$(wc -l <"$suite")
 # The L1 CPU decides the mode KVM comes up in: VHE needs ARMv8.1
 # (-cpu max); an ARMv8.0 core (Cortex-A72) gives nVHE.

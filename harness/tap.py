@@ -20,6 +20,19 @@ UBSAN, stalls, and a `Call trace:` that no known-benign message explains.
 The same kernel trouble on an L2 guest's console, which a VMM test relays
 as `# [ timestamp] ...` lines, fails the run too. Its last line is
 `N passed, N failed, N skipped`.
+
+kselftest (SPEC section 8, make kselftest; harness/kselftest.sh):
+
+  tap.py ksft-suite LIST EXCLUDE TIMEOUT
+      the suite of one kselftest boot: each test of the kvm collection
+      that kselftest-list.txt LIST names and EXCLUDE does not, once under
+      init, then all of them under run_kselftest.sh -t ...
+  tap.py ksft LOG [--want TEST=pass|skip:REASON]...
+      in one console log, every test's result under init equals its
+      result under run_kselftest.sh, and TEST's is as wanted in both
+  tap.py ksft-compare BASE_LOG SERIES_LOG [--want-base|--want-series TEST=...]...
+      run_kselftest.sh's results on the base and on the series; no pass
+      on the base may fail on the series
 """
 import fnmatch
 import re
@@ -274,6 +287,161 @@ def read_log(path):
     return [x.rstrip('\r') for x in data.replace('\r\n', '\n').split('\n')]
 
 
+# ------------------------------------------------------------ kselftest
+
+RUNNER = 'ksft:run_kselftest.sh'
+RUNNER_DESC = 'selftests: ksft: run_kselftest.sh'
+NOT_FOUND = re.compile(r': not found$|: No such file or directory$')
+
+
+def ksft_suite(listfile, excludefile, timeout):
+    """Suite lines for init, and the tests left out with their reasons."""
+    excluded = {}
+    with open(excludefile) as f:
+        for raw in f:
+            line = raw.strip()
+            if line and not line.startswith('#'):
+                name, _, why = line.partition(' ')
+                excluded[name] = why.strip() or 'no reason given'
+    with open(listfile) as f:
+        tests = [x.strip() for x in f if x.startswith('kvm:')]
+    run = [t for t in tests if t not in excluded]
+    lines = [f'{t} {timeout} /kselftest/kvm/{t[4:]}' for t in run]
+    # The runner's own time: every test's timeout, and a minute for itself.
+    sel = ' '.join(f'-t {t}' for t in run)
+    lines.append(f'{RUNNER} {timeout * len(run) + 60} '
+                 f'/kselftest/run_kselftest.sh {sel}')
+    left = [f'{t} ({excluded[t]})' for t in tests if t in excluded]
+    stale = sorted(set(excluded) - set(tests))
+    return lines, left, stale
+
+
+class KsftRun:
+    """One console log of a kselftest boot: init's and the runner's."""
+
+    def __init__(self, lines):
+        v = judge(lines)
+        self.init = {}          # description -> (status, reason)
+        self.runner = {}        # description -> (status, reason)
+        self.runner_plan = None
+        self.runner_status = None
+        self.problems = []
+        start = 0
+        for num in sorted(v.results):
+            status, name, directive, reason, i = v.results[num]
+            if name == RUNNER_DESC:
+                self.runner_status = status
+                self.scan_runner(lines[start:i])
+            else:
+                self.init[name] = (status, reason if status == 'skip' else '')
+            start = i + 1
+        if self.runner_status is None:
+            self.problems.append('no result of run_kselftest.sh in the log')
+
+    def scan_runner(self, region):
+        last = ''
+        for line in region:
+            if not line.startswith('#'):
+                continue
+            inner = line[2:] if line.startswith('# ') else line[1:]
+            if inner.startswith('#'):
+                out = inner[1:].strip()
+                if out:
+                    last = out
+                continue
+            m = PLAN.match(inner)
+            if m and self.runner_plan is None:
+                self.runner_plan = int(m[1])
+                continue
+            m = TAP.match(inner)
+            if m:
+                status = 'fail' if m[1] else 'pass'
+                if (m[4] or '').upper() == 'SKIP':
+                    status = 'skip'
+                reason = (m[5] or '').strip() or last
+                self.runner[m[3].strip()] = (status,
+                                             reason if status == 'skip' else '')
+                last = ''
+                continue
+            if NOT_FOUND.search(inner):
+                self.problems.append(f'run_kselftest.sh: {inner.strip()}')
+
+
+def check_want(want, who, results):
+    """want: TEST=pass or TEST=skip:REASON (a part of the skip's reason)."""
+    test, _, what = want.partition('=')
+    status, _, reason = what.partition(':')
+    got = results.get(f'selftests: kvm: {test}')
+    if got is None:
+        return [f'{test}: no result from {who}']
+    if got[0] != status:
+        return [f'{test}: {who} says {got[0]}, want {status}']
+    if reason and reason not in got[1]:
+        return [f'{test}: {who} skips it with "{got[1]}", '
+                f'want the reason "{reason}"']
+    if status == 'skip':
+        print(f'{test}: skipped under {who}: {got[1]}')
+    return []
+
+
+def ksft_agree(path, wants):
+    """init and run_kselftest.sh agree test for test; the wanted results."""
+    r = KsftRun(read_log(path))
+    bad = list(r.problems)
+    if r.runner_plan is None:
+        bad.append('run_kselftest.sh printed no plan')
+    elif r.runner_plan != len(r.runner) or not r.runner:
+        bad.append(f'run_kselftest.sh planned 1..{r.runner_plan}, '
+                   f'reported {len(r.runner)}')
+    names = sorted(set(r.init) | set(r.runner))
+    width = max([len(n) for n in names] + [10])
+    print(f'{"test":{width}}  {"init":6}  run_kselftest.sh')
+    for n in names:
+        a = r.init.get(n, ('-', ''))[0]
+        b = r.runner.get(n, ('-', ''))[0]
+        print(f'{n:{width}}  {a:6}  {b}')
+        if a != b:
+            bad.append(f'{n}: init says {a}, run_kselftest.sh says {b}')
+    for want in wants:
+        for who, res in (('init', r.init), ('run_kselftest.sh', r.runner)):
+            bad += check_want(want, who, res)
+    for b in bad:
+        print(f'FAIL: {b}')
+    print(f'{len(names)} test(s) compared, {len(bad)} problem(s)')
+    return not bad
+
+
+def ksft_compare(base_log, series_log, wants=()):
+    """run_kselftest.sh on the base and on the series: a table; a test
+    that passes on the base must not fail on the series. wants: (who,
+    TEST=...) with who 'base' or 'series'."""
+    base = KsftRun(read_log(base_log)).runner
+    series = KsftRun(read_log(series_log)).runner
+    names = sorted(set(base) | set(series))
+    width = max([len(n) for n in names] + [10])
+    bad = []
+    for who, want in wants:
+        bad += check_want(want, f'run_kselftest.sh on the {who}',
+                          base if who == 'base' else series)
+    print(f'{"test":{width}}  {"base":6}  {"series":6}  why skipped')
+    for n in names:
+        a, why_a = base.get(n, ('-', ''))
+        b, why_b = series.get(n, ('-', ''))
+        why = why_b if why_b == why_a or not why_a else \
+            f'base: {why_a}; series: {why_b or b}'
+        print(f'{n:{width}}  {a:6}  {b:6}  {why}'.rstrip())
+        if a == 'pass' and b != 'pass':
+            bad.append(f'{n}: passes on the base, {b} on the series')
+    if not base or not series:
+        bad.append('no run_kselftest.sh results in ' +
+                   (base_log if not base else series_log))
+    for b in bad:
+        print(f'FAIL: {b}')
+    if not bad:
+        print(f'{len(names)} test(s): no pass on the base fails on the series')
+    return not bad
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == 'select':
         left_out = []
@@ -292,6 +460,30 @@ def main(argv):
         expect = int(opts['--expect']) if '--expect' in opts else None
         v = judge(read_log(argv[2]), expect, opts.get('--kvm-mode'))
         return 0 if report(v, argv[2]) else 1
+    if len(argv) == 5 and argv[1] == 'ksft-suite':
+        lines, left, stale = ksft_suite(argv[2], argv[3], int(argv[4]))
+        print('\n'.join(lines))
+        if left:
+            print('not run under TCG: ' + '; '.join(left), file=sys.stderr)
+        if stale:
+            print(f'{argv[3]} names tests the collection does not have: '
+                  + ' '.join(stale), file=sys.stderr)
+            return 1
+        return 0
+    if len(argv) >= 3 and argv[1] == 'ksft':
+        opts = argv[3:]
+        if len(opts) % 2 or any(o != '--want' for o in opts[::2]):
+            print(__doc__, file=sys.stderr)
+            return 2
+        return 0 if ksft_agree(argv[2], opts[1::2]) else 1
+    if len(argv) >= 4 and argv[1] == 'ksft-compare':
+        opts = argv[4:]
+        if len(opts) % 2 or any(o not in ('--want-base', '--want-series')
+                                for o in opts[::2]):
+            print(__doc__, file=sys.stderr)
+            return 2
+        wants = [(o[7:], w) for o, w in zip(opts[::2], opts[1::2])]
+        return 0 if ksft_compare(argv[2], argv[3], wants) else 1
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -15,16 +15,7 @@ out=$BUILD/out-upstream
 ref=$LOGS/test-latest.log
 
 [ -e "$ref" ] || die "no $ref: run 'make test' first"
-if [ ! -f "$src/Makefile" ]; then
-	stage "upstream: fetch linux-source-6.12 6.12.117-1 (trixie)"
-	mkdir -p "$cache"
-	PKG=linux-source-6.12 VERSION=6.12.117-1 SUITE=trixie \
-	DEB_SHA=9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835 \
-	TAR_SHA=3b8ee8eaec6ff5e1661343ff73ac04ce59d020f552f29543c02f571960d75345 \
-		logged fetch-upstream "$here/fetch-base.sh" "$cache"
-	stage "upstream: extract"
-	tar -xf "$cache/tarballs/linux-source-6.12_6.12.117-1.tar.xz" -C "$cache"
-fi
+"$here/upstream-src.sh"
 
 # The uapi the series adds, field by field and value by value, against
 # 6.12's header (source text and compiled layout); then the checker's own

@@ -115,6 +115,14 @@ static void setup(void)
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
 	mkdir("/dev/pts", 0755);
 	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+	/*
+	 * What udev or systemd would add to devtmpfs: kselftest's runner
+	 * writes the TAP of every test to /dev/stdout.
+	 */
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
 
 	/* kvm_create_max_vcpus wants one fd per vCPU (512) and more. */
 	f = fopen("/proc/sys/fs/nr_open", "r");
@@ -128,7 +136,7 @@ static void setup(void)
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		out("# init: setrlimit(NOFILE): %s\n", strerror(errno));
 
-	setenv("PATH", "/kvm:/vmm:/bin", 1);
+	setenv("PATH", "/kvm:/vmm:/usr/bin:/bin", 1);
 	setenv("HOME", "/", 1);
 	setenv("TMPDIR", "/tmp", 1);
 	chdir("/");

@@ -74,6 +74,53 @@ for f in $d/*.log; do
 	fi
 done
 
+# make kselftest (tap.py ksft): l1/init and run_kselftest.sh, in the same
+# boot, give every test the same result; psci_test as wanted in both.
+ks() { "$PYTHON" $h/tap.py ksft "$@"; }
+kr='kselftest: Running tests in kvm'
+check ksft-agree 0 '^6 test\(s\) compared, 0 problem' ks $d/ksft-series.log --want psci_test=pass
+check ksft-want-skip 1 'FAIL: psci_test: init says pass, want skip' \
+	ks $d/ksft-series.log --want 'psci_test=skip:KVM_CAP_ARM_SYSTEM_SUSPEND'
+check ksft-usage 2 'tap.py ksft LOG' ks $d/ksft-series.log --wnat psci_test=pass
+# One side made to differ: the runner's psci_test fails, init's passes.
+sed 's/^# ok 3 selftests: kvm: psci_test$/# not ok 3 selftests: kvm: psci_test # exit=1/' \
+	$d/ksft-series.log >"$tmp/ksft-differ.log"
+check ksft-differ 1 'FAIL: selftests: kvm: psci_test: init says pass, run_kselftest.sh says fail' \
+	ks "$tmp/ksft-differ.log"
+# ... or init's side: a skip where the runner passed.
+sed 's/^ok 6 selftests: kvm: steal_time$/ok 6 selftests: kvm: steal_time # SKIP no steal time/' \
+	$d/ksft-series.log >"$tmp/ksft-differ2.log"
+check ksft-differ-init 1 'FAIL: selftests: kvm: steal_time: init says skip, run_kselftest.sh says pass' \
+	ks "$tmp/ksft-differ2.log"
+# A test only one of them ran, and the runner's plan then short.
+grep -v '^# ok 5 selftests: kvm: set_memory_region_test$' $d/ksft-series.log >"$tmp/ksft-one.log"
+check ksft-one-side 1 'set_memory_region_test: init says pass, run_kselftest.sh says -' \
+	ks "$tmp/ksft-one.log"
+check ksft-short-plan 1 'run_kselftest.sh planned 1..6, reported 5' ks "$tmp/ksft-one.log"
+# A command the runner calls missing from the initramfs.
+sed "/$kr/a # /kselftest/run_kselftest.sh: 1: realpath: not found" \
+	$d/ksft-series.log >"$tmp/ksft-nf.log"
+check ksft-not-found 1 'FAIL: run_kselftest.sh: .*realpath: not found' ks "$tmp/ksft-nf.log"
+# No runner at all.
+grep -v 'selftests: ksft: run_kselftest.sh' $d/ksft-series.log >"$tmp/ksft-none.log"
+check ksft-no-runner 1 'no result of run_kselftest.sh' ks "$tmp/ksft-none.log"
+# The base: the series' psci_test skips with its reason under both.
+bw='psci_test=skip:KVM_CAP_ARM_SYSTEM_SUSPEND not supported'
+check ksft-base 0 'psci_test: skipped under run_kselftest.sh: KVM_CAP_ARM_SYSTEM_SUSPEND not supported' \
+	ks $d/ksft-base.log --want "$bw"
+check ksft-base-pass 1 'FAIL: psci_test: run_kselftest.sh says skip, want pass' \
+	ks $d/ksft-base.log --want psci_test=pass
+sed '/^# # KVM_CAP_ARM_SYSTEM_SUSPEND not supported/d' $d/ksft-base.log >"$tmp/ksft-noreason.log"
+check ksft-base-no-reason 1 'FAIL: psci_test: run_kselftest.sh skips it with ".*", want the reason' \
+	ks "$tmp/ksft-noreason.log" --want "$bw"
+# Base against series: the table, and a base pass failing on the series.
+kc() { "$PYTHON" $h/tap.py ksft-compare "$@"; }
+check ksft-compare 0 '^selftests: kvm: psci_test +skip +pass +base: KVM_CAP_ARM_SYSTEM_SUSPEND not supported' kc $d/ksft-base.log $d/ksft-series.log
+sed 's/^# ok 6 selftests: kvm: steal_time$/# not ok 6 selftests: kvm: steal_time # exit=1/' \
+	$d/ksft-series.log >"$tmp/ksft-regress.log"
+check ksft-compare-regress 1 'FAIL: selftests: kvm: steal_time: passes on the base, fail on the series' \
+	kc $d/ksft-base.log "$tmp/ksft-regress.log"
+
 # Suite selection.
 cat >"$tmp/suite" <<'EOS'
 kvm:a 10 /kvm/a
