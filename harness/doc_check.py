@@ -3,7 +3,9 @@
 
 doc_check.py links [--makefile MAKEFILE] [--targets-in FILE]... DOC...
     Every relative link of every DOC must name a file or directory that
-    exists (relative to the DOC), and a '#anchor' on a link to a Markdown
+    exists (relative to the DOC), unless it leaves the checkout (the
+    MAKEFILE's directory), such as the workplace's ../shared/SPEC.md,
+    which a clone elsewhere does not have; a '#anchor' on a link to a Markdown
     file must be one of that file's headings. Every `make TARGET` written
     in code (inline or fenced) in a --targets-in FILE must be a target of
     MAKEFILE. Prints one line per problem and exits 1 if there is any.
@@ -78,7 +80,7 @@ def make_targets(makefile):
     return targets
 
 
-def check_links(doc):
+def check_links(doc, root):
     problems = []
     here = os.path.dirname(doc) or '.'
     prose, _ = split_code(open(doc, encoding='utf-8').read())
@@ -89,6 +91,8 @@ def check_links(doc):
                 continue  # http:, https:, mailto: ...
             path, _, frag = target.partition('#')
             dest = os.path.normpath(os.path.join(here, path)) if path else doc
+            if os.path.relpath(os.path.abspath(dest), root).startswith('..'):
+                continue  # outside the checkout: not the checkout's to vouch for
             if not os.path.exists(dest):
                 problems.append('%s:%d: link to %s: no such file' % (doc, n, target))
             elif frag and dest.endswith('.md') and os.path.isfile(dest) \
@@ -142,8 +146,9 @@ def main():
     if a.cmd == 'moved':
         return moved(a.old, a.new)
     problems = []
+    root = os.path.abspath(os.path.dirname(a.makefile) or '.')
     for doc in a.docs:
-        problems += check_links(doc)
+        problems += check_links(doc, root)
     targets = make_targets(a.makefile)
     for doc in a.targets_in:
         problems += check_targets(doc, targets)
