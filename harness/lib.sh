@@ -96,27 +96,37 @@ pack_initramfs() {
 	"$gic" "$2.list" >"$2"
 }
 
+# unpacked LOCK DIR [SKIP]: the packages of LOCK (fetched and checked by
+# harness/fetch-deb.sh) unpacked below DIR, once per content of LOCK,
+# leaving out those whose file name matches the glob SKIP; prints where.
+unpacked() {
+	local lock=$1 dir=$2 skip=${3:-} key deb
+	key=$(sha256sum "$lock" | cut -c1-16)
+	if [ ! -f "$dir/$key.done" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir/$key"
+		while read -r deb; do
+			# shellcheck disable=SC2053 # $skip is a glob
+			[ -n "$skip" ] && [[ ${deb##*/} == $skip ]] && continue
+			dpkg-deb -x "$deb" "$dir/$key"
+		done < <("$(dirname "${BASH_SOURCE[0]}")/fetch-deb.sh" "$lock")
+		touch "$dir/$key.done"
+	fi
+	echo "$dir/$key"
+}
+
 # ksft_userland DIR: Debian's /bin/sh and the commands run_kselftest.sh
 # and kselftest/runner.sh call (5.10's and 6.12's: 6.12 adds sort and tr),
 # with the libraries they load, from harness/kselftest.lock, into DIR.
 ksft_userland() {
-	local h lock key unp deb debs
+	local h unp
 	h=$(dirname "${BASH_SOURCE[0]}")
-	lock=$h/kselftest.lock
-	mapfile -t debs < <("$h/fetch-deb.sh" "$lock")
-	key=$(sha256sum "$lock" | cut -c1-16)
-	unp=$CACHE_DIR/kselftest-unpacked
-	if [ ! -f "$unp/$key.done" ]; then
-		rm -rf "$unp"
-		mkdir -p "$unp/$key"
-		for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$unp/$key"; done
-		touch "$unp/$key.done"
-	fi
-	"$PYTHON" "$h/elf-closure.py" "$unp/$key" /bin/sh /bin/cat /bin/grep \
+	unp=$(unpacked "$h/kselftest.lock" "$CACHE_DIR/kselftest-unpacked")
+	"$PYTHON" "$h/elf-closure.py" "$unp" /bin/sh /bin/cat /bin/grep \
 		/bin/sed /usr/bin/realpath /usr/bin/dirname /usr/bin/basename \
 		/usr/bin/cut /usr/bin/uniq /usr/bin/sort /usr/bin/tr /usr/bin/wc \
 		/usr/bin/head /usr/bin/timeout |
-		(cd "$unp/$key" && xargs cp -a --parents -t "$1")
+		(cd "$unp" && xargs cp -a --parents -t "$1")
 }
 
 # commit_base REPO TREE NAME EMAIL DATE MESSAGE: make REPO anew, a bare

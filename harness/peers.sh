@@ -37,7 +37,7 @@ fi
 name=${1:?usage: peers.sh NAME | --compare LOG LOG}
 lock=$here/peers.lock
 root=$BUILD/peers-root
-unpacked=$CACHE_DIR/peers-unpacked
+unpack_dir=$CACHE_DIR/peers-unpacked
 
 stage "peers: packages of $(basename "$lock")"
 paths=$("$here/fetch-deb.sh" "$lock")
@@ -59,19 +59,10 @@ while read -r suite pkg _; do
 		die "$deb: /boot/vmlinuz-* is not an arm64 Image"
 done < <(grep -v '^#' "$lock" | awk '$2 ~ /^linux-image-/')
 
-# QEMU: unpack the rest once per lock file, keep only what it loads.
-key=$(sha256sum "$lock" | cut -c1-16)
-if [ ! -f "$unpacked/$key.done" ]; then
-	rm -rf "$unpacked"
-	mkdir -p "$unpacked/$key"
-	for deb in "${debs[@]}"; do
-		case $deb in */linux-image-*) continue ;; esac
-		dpkg-deb -x "$deb" "$unpacked/$key"
-	done
-	touch "$unpacked/$key.done"
-fi
-"$PYTHON" "$here/elf-closure.py" "$unpacked/$key" /usr/bin/qemu-system-aarch64 |
-	(cd "$unpacked/$key" && xargs cp -a --parents -t "$root")
+# QEMU: the rest unpacked once per lock file; keep only what it loads.
+qemu_root=$(unpacked "$lock" "$unpack_dir" 'linux-image-*')
+"$PYTHON" "$here/elf-closure.py" "$qemu_root" /usr/bin/qemu-system-aarch64 |
+	(cd "$qemu_root" && xargs cp -a --parents -t "$root")
 
 # Debian's QEMU with the QEMU series (make qemu): static, one file.
 qemu_bin=${QBUILD:-$PWD/build/qemu}/qemu-system-aarch64
