@@ -29,6 +29,13 @@
  *                           next one sleeps until its own alarm
  *   late=N       the alarm of an unarmed cycle (default 8)
  *   linger=N     seconds to wait before the final power-off (default 0)
+ *   pause=N      seconds to wait, running, before the first cycle (default
+ *                0): a VMM migrates a running guest in that time
+ *
+ * A token, drawn at boot, is kept in memory and in /token; it is printed at
+ * boot and checked against the file after every resume and after the pause.
+ * A VMM that saved the guest and restored it elsewhere shows that the
+ * guest's userspace is the one that went to sleep: the same token, kept.
  *
  * Each suspend commits /sys/power/wakeup_count first, so that an alarm
  * that fires before the kernel has armed its wakeup interrupts aborts the
@@ -72,6 +79,7 @@
 #define WAKEUP_IRQ	"/sys/power/pm_wakeup_irq"
 #define WAKEUP_COUNT	"/sys/power/wakeup_count"
 #define TTY_WAKEUP	"/sys/class/tty/ttyAMA0/power/wakeup"
+#define TOKEN_FILE	"/token"
 #define INTERRUPTS	"/proc/interrupts"
 
 #define MAX_CYCLES	16
@@ -93,6 +101,8 @@ static int cycles = 3;
 static int alarm_secs = 2;
 static int late_secs = 8;
 static int linger_secs;
+static int pause_secs;
+static unsigned long token;
 static enum wake plan[MAX_CYCLES];	/* WAKE_RTC unless wake= says */
 static bool console_used;		/* a cycle arms or feeds the console */
 
@@ -176,6 +186,8 @@ static void parse_cmdline(void)
 			late_secs = atoi(tok + 5);
 		else if (!strncmp(tok, "linger=", 7))
 			linger_secs = atoi(tok + 7);
+		else if (!strncmp(tok, "pause=", 6))
+			pause_secs = atoi(tok + 6);
 		else if (!strncmp(tok, "wake=", 5))
 			parse_plan(tok + 5);
 	}
@@ -406,10 +418,43 @@ static bool check_source(int n, enum wake w, long alarm,
 	return ok;
 }
 
+/* A token drawn at boot, in this process's memory and in TOKEN_FILE */
+static void token_init(void)
+{
+	struct timespec ts;
+	FILE *f;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	token = ((unsigned long)ts.tv_nsec << 20 ^ ts.tv_sec) & 0xffffffffUL;
+	f = fopen(TOKEN_FILE, "w");
+	if (!f || fprintf(f, "%08lx\n", token) < 0 || fclose(f))
+		say("cannot write %s: %s", TOKEN_FILE, strerror(errno));
+	say(GUEST_TOKEN " %08lx at boot", token);
+}
+
+/* Whether memory and TOKEN_FILE still hold the boot's token */
+static bool token_check(const char *when)
+{
+	char buf[32];
+
+	if (read_str(TOKEN_FILE, buf, sizeof(buf))) {
+		say("%s: cannot read %s: %s", when, TOKEN_FILE, strerror(errno));
+		return false;
+	}
+	if (strtoul(buf, NULL, 16) != token) {
+		say("%s: " GUEST_TOKEN " %08lx in memory, %s in %s", when,
+		    token, buf, TOKEN_FILE);
+		return false;
+	}
+	say("%s: " GUEST_TOKEN " %08lx kept", when, token);
+	return true;
+}
+
 static bool check_resumed(int n, enum wake w, int err, long alarm,
 			  const struct sample *a, const struct sample *b)
 {
 	double asleep = (b->boot - a->boot) - (b->mono - a->mono);
+	char when[32];
 
 	if (err) {
 		say("cycle %d: the write of \"mem\" failed: %s", n,
@@ -423,6 +468,9 @@ static bool check_resumed(int n, enum wake w, int err, long alarm,
 		say("cycle %d: suspend_stats/success did not go up by one", n);
 		return false;
 	}
+	snprintf(when, sizeof(when), "cycle %d", n);
+	if (!token_check(when))
+		return false;
 	return check_source(n, w, alarm, a, b);
 }
 
@@ -546,6 +594,13 @@ int main(void)
 		console_raw();
 	say(GUEST_PARAMS "%s cycles=%d alarm=%ds", mode_names[mode], cycles,
 	    alarm_secs);
+	token_init();
+	if (pause_secs) {
+		say("pausing %d s", pause_secs);
+		sleep(pause_secs);
+		if (!token_check("after the pause"))
+			finish(false, "token lost");
+	}
 
 	if (read_str(MEM_SLEEP, mem_sleep, sizeof(mem_sleep))) {
 		say("cannot read %s: %s", MEM_SLEEP, strerror(errno));

@@ -176,15 +176,42 @@ int qrun_qmp_connect(struct qrun *r, const char *path, int secs)
 	       -1 : 0;
 }
 
+/* Writes @cmd and a newline, with @fd attached (SCM_RIGHTS) if >= 0 */
+static int send_cmd(struct qrun *r, const char *cmd, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)cmd, .iov_len = strlen(cmd) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(r->qmp, &msg, 0) != (ssize_t)iov.iov_len)
+		return -1;
+	return write(r->qmp, "\n", 1) == 1 ? 0 : -1;
+}
+
 int qrun_cmd(struct qrun *r, const char *cmd, int secs)
+{
+	return qrun_cmd_fd(r, cmd, -1, secs);
+}
+
+int qrun_cmd_fd(struct qrun *r, const char *cmd, int fd, int secs)
 {
 	double end = qrun_now() + secs;
 	int i = nr_lines;
 
 	if (r->qmp < 0)
 		return -1;
-	printf("qmp> %s\n", cmd);
-	if (write(r->qmp, cmd, strlen(cmd)) < 0 || write(r->qmp, "\n", 1) < 0)
+	printf("qmp> %s%s\n", cmd, fd >= 0 ? " (with a file descriptor)" : "");
+	if (send_cmd(r, cmd, fd))
 		return -1;
 	while (qrun_now() < end) {
 		for (; i < nr_lines; i++) {

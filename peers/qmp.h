@@ -49,6 +49,9 @@ int qrun_qmp_connect(struct qrun *r, const char *path, int secs);
  */
 int qrun_cmd(struct qrun *r, const char *cmd, int secs);
 
+/* As qrun_cmd(), passing @fd along (SCM_RIGHTS), as "getfd" wants */
+int qrun_cmd_fd(struct qrun *r, const char *cmd, int fd, int secs);
+
 /*
  * The index of the first line after @*from that contains @pat (console
  * lines if !@qmp, QMP messages if @qmp), waiting up to @secs for it;

@@ -77,6 +77,7 @@
 #define GUEST_REFUSED		"the write of \"mem\" failed as expected"
 #define GUEST_WOKEN_BY		"woken by"	/* + rtc|console|host|untold|unknown */
 #define GUEST_INPUT		"console input:"	/* + the bytes read */
+#define GUEST_TOKEN		"token"	/* + 8 hex digits: at boot, kept */
 #define GUEST_PASS		"PASS"
 #define GUEST_FAIL		"FAIL"
 

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qemu_migrate: a guest of Debian's QEMU with the QEMU series (qemu/) is
+ * saved with "migrate" to a file, the QEMU quits, and a new QEMU loads it
+ * with -incoming: the guest must carry on there as if nothing happened.
+ *
+ *   qemu_migrate suspended [--kernel IMAGE] [--qemu PATH]
+ *	the guest (l2/suspend.c) suspends three times; each time it is
+ *	moved while asleep, and the new QEMU must say "suspended", KVM
+ *	must hold its vCPU in KVM_MP_STATE_SUSPENDED, and the wake-up the
+ *	guest planned must come there: system_wakeup, the RTC alarm it set
+ *	before the move, a byte on its console.
+ *   qemu_migrate running [--kernel IMAGE] [--qemu PATH]
+ *	the guest is moved while it runs (it pauses before its cycle), as
+ *	before the series; then it suspends on the new QEMU and wakes.
+ *   qemu_migrate from-off [--kernel IMAGE] [--qemu PATH] [--source PATH]
+ *	the stream of a running guest from the path without the series'
+ *	option (system-suspend off, or another QEMU: --source) loads into
+ *	the patched QEMU with the option on; the guest, which booted
+ *	without SYSTEM_SUSPEND, carries on and completes its s2idle cycle.
+ *
+ * In every mode the guest's token, drawn at boot and kept in its memory
+ * and a file, must be the same after each move: the guest that wakes is
+ * the one that went to sleep.
+ *
+ * Exit status: 0 pass, 1 fail, 4 skip (no /dev/kvm, QEMU or capability).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../vmm/events.h"
+#include "qemu_cycle.h"
+
+#ifndef KVM_MP_STATE_SUSPENDED
+#define KVM_MP_STATE_SUSPENDED	10
+#endif
+
+#define STREAM		"/tmp/qemu-migrate.stream"
+#define MACHINE_ON	"virt,gic-version=3,system-suspend=on"
+#define MACHINE_OFF	"virt,gic-version=3"
+#define INITRD		"/vmm/guest.cpio"
+/*
+ * A move takes ~5 s under nested TCG (save 1.5 s, load 2.5 s): the alarm,
+ * and a running guest's pause, must outlast it
+ */
+#define ALARM_SECS	"20"
+
+static const char *source;	/* the first QEMU, if not the patched one */
+static char token[16];		/* the guest's, as it said at boot */
+
+/* Reads the token the guest printed at boot into token[] */
+static bool read_token(struct qrun *r, int *con)
+{
+	int i = qrun_wait(r, false, GUEST_TOKEN " ", con, BOOT_SECS);
+	const char *p;
+
+	if (i < 0 || !(p = strstr(qrun_line(i)->text, GUEST_TOKEN " "))) {
+		fail("the guest did not say its token");
+		return false;
+	}
+	snprintf(token, sizeof(token), "%.8s", p + strlen(GUEST_TOKEN " "));
+	printf("%s: the guest's token: %s\n", tag, token);
+	return true;
+}
+
+/* Whether the guest said, after @when, that it still holds token[] */
+static bool token_kept(struct qrun *r, const char *when, int *con)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "%s: " GUEST_TOKEN " %s kept", when, token);
+	if (qrun_wait(r, false, pat, con, STEP_SECS) < 0) {
+		fail("%s: no \"%s\": not the guest that was moved", when, pat);
+		return false;
+	}
+	return true;
+}
+
+/* query-migrate until the migration is over; whether it completed */
+static bool migration_done(struct qrun *r)
+{
+	double end = qrun_now() + BOOT_SECS;
+	char st[32];
+	int i;
+
+	while (qrun_now() < end) {
+		i = qrun_cmd(r, "{\"execute\": \"query-migrate\"}", STEP_SECS);
+		qrun_str(i, "status", st, sizeof(st));
+		if (!strcmp(st, "completed"))
+			return true;
+		if (strcmp(st, "active") && strcmp(st, "setup") &&
+		    strcmp(st, "device")) {
+			fail("query-migrate: status \"%s\"", st);
+			return false;
+		}
+		usleep(500 * 1000);
+	}
+	fail("the migration did not end in %d s", BOOT_SECS);
+	return false;
+}
+
+/*
+ * Saves the guest of @r to STREAM (the file handed over with "getfd",
+ * migrated to with "fd:"), as libvirt's save does; then QEMU quits.
+ */
+static bool migrate_out(struct qrun *r, const char *want_before)
+{
+	int fd, i;
+	double t0 = qrun_now();
+	struct stat st;
+
+	if (!check_status(r, want_before))
+		return false;
+	fd = open(STREAM, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fail("%s: %s", STREAM, strerror(errno));
+		return false;
+	}
+	i = qrun_cmd_fd(r, "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"stream\"}}",
+			fd, STEP_SECS);
+	close(fd);
+	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
+		fail("getfd refused");
+		return false;
+	}
+	i = qrun_cmd(r, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"fd:stream\"}}",
+		     STEP_SECS);
+	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
+		fail("migrate refused");
+		return false;
+	}
+	if (!migration_done(r) || !check_status(r, "postmigrate"))
+		return false;
+	stat(STREAM, &st);
+	printf("%s: saved %lld bytes in %.1f s\n", tag, (long long)st.st_size,
+	       qrun_now() - t0);
+	qrun_cmd(r, "{\"execute\": \"quit\"}", STEP_SECS);
+	qrun_wait_exit(r, STEP_SECS);
+	qrun_kill(r);
+	return true;
+}
+
+/*
+ * A new QEMU (@machine, the guest's command line @append) loads STREAM
+ * with -incoming fd:N; returns once the load is over and query-status
+ * says @want.
+ */
+static bool migrate_in(struct qrun *r, const char *machine,
+		       const char *append, const char *want)
+{
+	double t0 = qrun_now(), end = t0 + BOOT_SECS;
+	int fd = open(STREAM, O_RDONLY);	/* inherited by QEMU */
+	char uri[32], st[32] = "";
+	int i;
+
+	if (fd < 0) {
+		fail("%s: %s", STREAM, strerror(errno));
+		return false;
+	}
+	snprintf(uri, sizeof(uri), "fd:%d", fd);
+	i = qemu_start(r, NULL, machine, "2", kernel, INITRD, append, uri);
+	close(fd);
+	if (i || qrun_qmp_connect(r, QMP_PATH, STEP_SECS)) {
+		fail("cannot start the destination QEMU");
+		return false;
+	}
+	while (qrun_now() < end) {
+		i = qrun_cmd(r, "{\"execute\": \"query-status\"}", STEP_SECS);
+		qrun_str(i, "status", st, sizeof(st));
+		if (i < 0 || strcmp(st, "inmigrate"))
+			break;
+		usleep(500 * 1000);
+	}
+	printf("%s: loaded in %.1f s\n", tag, qrun_now() - t0);
+	if (strcmp(st, want)) {
+		fail("after the load, query-status: \"%s\", expected \"%s\"",
+		     st, want);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * What KVM says of vCPU 0 (the one that called SYSTEM_SUSPEND: Linux
+ * suspends on its boot CPU): HMP's "info registers" has QEMU read the
+ * vCPU's state, KVM_GET_MP_STATE included, which QEMU traces.
+ */
+static bool vcpu_suspended_in_kvm(struct qrun *r)
+{
+	int from = qrun_nr_lines(), i;
+	char pat[64];
+
+	i = qrun_cmd(r, "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info registers\"}}",
+		     STEP_SECS);
+	if (i < 0) {
+		fail("info registers: no answer");
+		return false;
+	}
+	snprintf(pat, sizeof(pat), "kvm_arm_get_mp_state cpu 0 mp_state %d",
+		 KVM_MP_STATE_SUSPENDED);
+	if (qrun_wait(r, false, pat, &from, 5) < 0) {
+		fail("KVM_GET_MP_STATE of vCPU 0 is not KVM_MP_STATE_SUSPENDED (%d)",
+		     KVM_MP_STATE_SUSPENDED);
+		return false;
+	}
+	printf("%s: KVM_GET_MP_STATE of vCPU 0: KVM_MP_STATE_SUSPENDED\n", tag);
+	return true;
+}
+
+/* The guest's end: PASS, then a power-off that QEMU reports */
+static void guest_end(struct qrun *r, int *con, int *ev)
+{
+	int status;
+
+	if (ok && qrun_wait(r, false, GUEST GUEST_PASS, con, STEP_SECS) < 0)
+		fail("the guest did not PASS");
+	if (ok && qrun_wait(r, true, "\"reason\": \"guest-shutdown\"", ev,
+			    STEP_SECS) < 0)
+		fail("no SHUTDOWN (guest-shutdown) event");
+	status = qrun_wait_exit(r, STEP_SECS);
+	if (ok && (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status)))
+		fail("QEMU did not exit with status 0");
+	qrun_kill(r);
+}
+
+static const char *const wakes[] = { "host", "rtc", "console" };
+
+static int run_suspended(void)
+{
+	const char *append = "console=ttyAMA0 panic=-1 mode=honour wake=host,rtc,console alarm=" ALARM_SECS;
+	struct cycle c = { 0 };
+	struct qrun r;
+	int n, mark;
+
+	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, INITRD, append, NULL) ||
+	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
+		fail("cannot start QEMU");
+		return 1;
+	}
+	read_token(&r, &c.con);
+	for (n = 1; n <= 3 && ok; n++) {
+		c.wake = wakes[n - 1];
+		if (!cycle_suspend(&r, &c, n))
+			break;
+		printf("%s: cycle %d: moving the sleeping guest\n", tag, n);
+		if (!migrate_out(&r, "suspended"))
+			break;
+		/* What woke it, and when, is read in the new QEMU's output */
+		mark = qrun_nr_lines();
+		if (!migrate_in(&r, MACHINE_ON, append, "suspended") ||
+		    !vcpu_suspended_in_kvm(&r))
+			break;
+		c.con = c.ev = c.attr_from = c.lat_from = mark;
+		cycle_wake(&r, &c);
+	}
+	guest_end(&r, &c.con, &c.ev);
+	return ok ? 0 : 1;
+}
+
+/*
+ * A running guest, moved while it pauses: from @src (NULL: the patched
+ * QEMU) with @src_machine to the patched QEMU with the option on. Then
+ * one cycle as @append plans it (with @wake if the guest suspends to RAM,
+ * none for s2idle, which needs no VMM).
+ */
+static int run_running(const char *src, const char *src_machine,
+		       const char *append, const char *wake)
+{
+	struct cycle c = { 0 };
+	struct qrun r;
+
+	if (qemu_start(&r, src, src_machine, "2", kernel, INITRD, append, NULL) ||
+	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
+		fail("cannot start QEMU");
+		return 1;
+	}
+	if (!read_token(&r, &c.con) ||
+	    qrun_wait(&r, false, GUEST "pausing", &c.con, BOOT_SECS) < 0) {
+		fail("the guest did not pause");
+		qrun_kill(&r);
+		return 1;
+	}
+	printf("%s: moving the running guest\n", tag);
+	if (migrate_out(&r, "running")) {
+		c.con = c.ev = qrun_nr_lines();
+		if (!migrate_in(&r, MACHINE_ON, append, "running"))
+			goto out;
+		token_kept(&r, "after the pause", &c.con);
+		if (ok && wake) {
+			c.wake = wake;
+			if (cycle_suspend(&r, &c, 1))
+				cycle_wake(&r, &c);
+		}
+	}
+	guest_end(&r, &c.con, &c.ev);
+out:
+	qrun_kill(&r);
+	return ok ? 0 : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: qemu_migrate suspended|running|from-off [--kernel IMAGE] [--qemu PATH] [--source PATH]\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode;
+	int i, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tag = "qemu_migrate";
+	if (argc < 2)
+		usage();
+	mode = argv[1];
+	for (i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--kernel"))
+			kernel = argv[++i];
+		else if (!strcmp(argv[i], "--qemu"))
+			qemu = argv[++i];
+		else if (!strcmp(argv[i], "--source"))
+			source = argv[++i];
+		else
+			usage();
+	}
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		printf("%s: SKIP: /dev/kvm: %s\n", tag, strerror(errno));
+		return 4;
+	}
+	if (access(qemu, X_OK) || (source && access(source, X_OK))) {
+		printf("%s: SKIP: %s: %s (make qemu)\n", tag,
+		       access(qemu, X_OK) ? qemu : source, strerror(errno));
+		return 4;
+	}
+	if (host_has_cap() != 1) {
+		printf("%s: SKIP: the host kernel lacks KVM_CAP_ARM_SYSTEM_SUSPEND\n",
+		       tag);
+		return 4;
+	}
+	if (!strcmp(mode, "suspended"))
+		ret = run_suspended();
+	else if (!strcmp(mode, "running"))
+		ret = run_running(NULL, MACHINE_ON,
+				  "console=ttyAMA0 panic=-1 mode=honour wake=host pause=20",
+				  "host");
+	else if (!strcmp(mode, "from-off"))
+		ret = run_running(source, MACHINE_OFF,
+				  "console=ttyAMA0 panic=-1 mode=off wake=rtc alarm=3 pause=20",
+				  NULL);
+	else
+		usage();
+	printf("%s: %s: %s\n", tag, mode, ret ? "FAIL" : "PASS");
+	return ret;
+}
