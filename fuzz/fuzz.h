@@ -58,7 +58,8 @@ static inline uint64_t since(uint64_t now, uint64_t t)
 
 #define STATS(x)							\
 	x(VMS, "VMs created") x(VCPUS, "vCPUs created")			\
-	x(VM_VGIC, "  with a vGICv3") x(VM_V10, "  PSCI 1.0")		\
+	x(VM_VGIC, "  with a vGICv3") x(VM_V11, "  PSCI 1.1")		\
+	x(VM_V10, "  PSCI 1.0")						\
 	x(VM_V02, "  PSCI 0.2") x(VM_V01, "  PSCI 0.1")			\
 	x(VM_CAP0, "  cap at creation") x(VM_CAPL, "  cap later")	\
 	x(VM_A32, "  AArch32 vCPUs")					\
@@ -247,6 +248,14 @@ struct fuzz {
 	bool verbose, cap_less, force_cap_less, has_a32;
 	bool wild_spis;			/* SPIs past nr_irqs too (patches-stable/) */
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
+	/*
+	 * The base-KVM rules this kernel follows, from what it reports
+	 * (main.c, probe_rules()): 5.10's, or upstream 6.12's (PSCI 1.1 by
+	 * default, strict CPU_ON/AFFINITY_INFO targets, KVM_ARM_VCPU_POWER_OFF
+	 * free to change from one KVM_ARM_VCPU_INIT to the next).
+	 */
+	bool rules612;
+	uint32_t psci_dflt;		/* the PSCI version a new VM gets */
 	int kvm;
 	uint64_t t0, deadline;
 	_Atomic int stop, failing;
@@ -276,6 +285,9 @@ void print_stats(void);
 void dump_vcpu(struct vcpu *v);
 void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 #define CHECK(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+
+/* calls.c */
+bool call_ends_vm(const struct slot *s, const struct call *c);
 
 /* ioctls.c */
 bool valid_mp(uint32_t mp);

@@ -145,6 +145,36 @@ static int parse_args(int argc, char **argv)
 	return -1;
 }
 
+/*
+ * Which base-KVM rules hold (fuzz/README.md, "Two kernels"): a new VM's
+ * PSCI version tells 5.10 (1.0) from 6.12 (1.1, since v5.18). The other
+ * differences the model knows came later than 1.1 (POWER_OFF's came in
+ * v6.7), so a kernel between v5.18 and v6.6 is neither: told, then
+ * judged by 6.12's rules.
+ */
+static void probe_rules(void)
+{
+	uint64_t v = 0;
+	int vm, fd;
+
+	vm = ioctl(g.kvm, KVM_CREATE_VM, 0);
+	CHECK(vm >= 0, "KVM_CREATE_VM: %s", strerror(errno));
+	fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	CHECK(fd >= 0, "KVM_CREATE_VCPU: %s", strerror(errno));
+	CHECK(!ka_vcpu_init(vm, fd, 1U << KVM_ARM_VCPU_PSCI_0_2),
+	      "KVM_ARM_VCPU_INIT: %s", strerror(errno));
+	CHECK(!ka_get_reg(fd, KVM_REG_ARM_PSCI_VERSION, &v),
+	      "KVM_GET_ONE_REG(PSCI_VERSION): %s", strerror(errno));
+	close(fd);
+	close(vm);
+	CHECK(v == PSCI_V10 || v == PSCI_V11, "a new VM has PSCI %#" PRIx64
+	      ": neither 5.10's 1.0 nor 6.12's 1.1", v);
+	g.psci_dflt = v;
+	g.rules612 = v == PSCI_V11;
+	printf("psci_fuzz: base KVM rules of %s (a new VM has PSCI %s)\n",
+	       g.rules612 ? "6.12" : "5.10", psci_name(v));
+}
+
 /* What the kernel offers; returns false (after saying why) to skip. */
 static bool probe_kvm(void)
 {
@@ -160,6 +190,7 @@ static bool probe_kvm(void)
 	g.has_cap = ka_check_cap(g.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) > 0;
 	g.cap_less = g.force_cap_less || !g.has_cap;
 	g.has_a32 = ka_check_cap(g.kvm, KVM_CAP_ARM_EL1_32BIT) > 0;
+	probe_rules();
 	if (!kmsg_start())
 		printf("psci_fuzz: cannot read /dev/kmsg: kernel splats are left to the harness\n");
 	if (g.cap_less)

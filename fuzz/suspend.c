@@ -182,7 +182,7 @@ static void handle_suspend(struct vcpu *v)
 	CHECK(ka_sysev_ndata(v->run) == 0, "SUSPEND exit with ndata %u",
 	      ka_sysev_ndata(v->run));
 	CHECK(cap > CAP_OFF, "SUSPEND exit while the capability was never enabled on this VM");
-	CHECK(s->psci == PSCI_V10, "SUSPEND exit on a VM with PSCI %s", psci_name(s->psci));
+	CHECK(s->psci >= PSCI_V10, "SUSPEND exit on a VM with PSCI %s", psci_name(s->psci));
 	c = batch_call_now(v, &idx);
 	if (c)
 		judge_batch(v, idx);	/* the calls before it are done */

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """make soak (issue 18): the long fuzz entries for hours on the debug kernel.
 
-  soak.py suite HOURS LIST   the suite: LIST's entries (harness/fuzz.list)
-                             in rounds, each round with new seeds (round 1
-                             keeps LIST's), until their --seconds add up
-                             to HOURS hours
+  soak.py suite HOURS LIST   the suite: LIST's entries (harness/fuzz.list),
+                             each SCALE times as long (SOAK_SCALE, 3: fewer
+                             kmemleak scans between them), in rounds, each
+                             round with new seeds (round 1 keeps LIST's),
+                             until their --seconds add up to HOURS hours
   soak.py summary LOG        the figures of one soak's console log: fuzzing
                              time, calls checked, VMs, racer operations,
                              kernel splats, suspected leaks, mismatches;
@@ -27,7 +28,7 @@ import tap  # noqa: E402
 ROUND_SEED_STEP = 1000
 
 
-def suite(hours, listfile):
+def suite(hours, listfile, scale):
     entries = []
     for name, timeout, line in tap.parse_suite(listfile):
         argv = line.split('#', 1)[0].split()[2:]
@@ -45,8 +46,12 @@ def suite(hours, listfile):
             a = list(argv)
             i = a.index('--seed') + 1
             a[i] = str(int(a[i]) + ROUND_SEED_STEP * (rnd - 1))
-            total += int(a[a.index('--seconds') + 1])
-            out.append(f'soak:{rnd}-{name}\t{timeout}\t' + ' '.join(a))
+            j = a.index('--seconds') + 1
+            secs = int(a[j])
+            a[j] = str(secs * scale)
+            total += secs * scale
+            out.append(f'soak:{rnd}-{name}\t{timeout + secs * (scale - 1)}\t'
+                       + ' '.join(a))
     return out
 
 
@@ -111,7 +116,8 @@ def summary(logpath):
 
 def main(argv):
     if len(argv) == 4 and argv[1] == 'suite':
-        print('\n'.join(suite(float(argv[2]), argv[3])))
+        scale = int(os.environ.get('SOAK_SCALE', '3'))
+        print('\n'.join(suite(float(argv[2]), argv[3], scale)))
         return 0
     if len(argv) == 3 and argv[1] == 'summary':
         return 0 if summary(argv[2]) else 1
