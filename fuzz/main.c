@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--init-lag MS] [--wild-spis] [--verbose]\n"
+	       "          [--init-lag MS] [--wild-spis] [--states] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -70,7 +70,9 @@ static void usage(const char *p)
 	       "  --init-lag MS  a racer pauses MS ms between completing the vCPU's MMIO\n"
 	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
 	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
-	       "               those without patches-stable/\n",
+	       "               those without patches-stable/\n"
+	       "  --states     a thread also makes, on VMs of its own, the states a VMM's\n"
+	       "               restore and a killed VMM reach (states.c; with the series)\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -101,6 +103,7 @@ static int parse_args(int argc, char **argv)
 		{ "waker-lag", required_argument, NULL, 'L' },
 		{ "init-lag", required_argument, NULL, 'I' },
 		{ "wild-spis", no_argument, NULL, 'W' },
+		{ "states", no_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -114,7 +117,7 @@ static int parse_args(int argc, char **argv)
 	g.wedge = 30;
 	g.a32_pct = 12;
 	g.vgic_pct = 50;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:Wvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:WXvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -127,6 +130,7 @@ static int parse_args(int argc, char **argv)
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
 		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'W': g.wild_spis = true; break;
+		case 'X': g.states = true; break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;
@@ -147,10 +151,10 @@ static int parse_args(int argc, char **argv)
 
 /*
  * Which base-KVM rules hold (fuzz/README.md, "Two kernels"): a new VM's
- * PSCI version tells 5.10 (1.0) from 6.12 (1.1, since v5.18). The other
- * differences the model knows came later than 1.1 (POWER_OFF's came in
- * v6.7), so a kernel between v5.18 and v6.6 is neither: told, then
- * judged by 6.12's rules.
+ * PSCI version tells 5.10 (1.0) from 6.12 (1.1 by default since v5.18).
+ * The other differences the model knows came in v5.15 (strict targets)
+ * and v6.5 (POWER_OFF), so a kernel from v5.15 to v6.4 mixes the two
+ * sets: the model knows 5.10 and 6.12, not those.
  */
 static void probe_rules(void)
 {
@@ -294,12 +298,14 @@ static void summary(void)
 int main(int argc, char **argv)
 {
 	struct racer racers[MAX_RACERS];
-	pthread_t rthr[MAX_RACERS], waker, watchdog;
+	pthread_t rthr[MAX_RACERS], waker, watchdog, states;
 	struct sigaction sa;
 	uint64_t rng;
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--kill-child"))	/* states.c */
+		return kill_child(strtoull(argv[2], NULL, 0));
 	rc = parse_args(argc, argv);
 	if (rc >= 0)
 		return rc;
@@ -324,8 +330,16 @@ int main(int argc, char **argv)
 		CHECK(!pthread_create(&rthr[i], NULL, racer_thread, &racers[i]), "pthread_create");
 	}
 
+	if (g.states && !g.has_cap)
+		printf("psci_fuzz: --states: no KVM_MP_STATE_SUSPENDED on this kernel, left out\n");
+	g.states &= g.has_cap;
+	if (g.states)
+		CHECK(!pthread_create(&states, NULL, states_thread, NULL), "pthread_create");
+
 	run_slots(&rng);
 	atomic_store(&g.stop, 1);
+	if (g.states)
+		pthread_join(states, NULL);
 	for (int i = 0; i < g.nracers; i++)
 		pthread_join(rthr[i], NULL);
 	pthread_join(waker, NULL);
