@@ -294,6 +294,7 @@ void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 
 /* states.c */
 void *states_thread(void *arg);
+bool states_pick(const char *list);
 int kill_child(uint64_t seed);
 
 /* calls.c */

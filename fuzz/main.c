@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--init-lag MS] [--wild-spis] [--states] [--verbose]\n"
+	       "          [--init-lag MS] [--wild-spis] [--states[=WHICH]] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -71,8 +71,9 @@ static void usage(const char *p)
 	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
 	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
 	       "               those without patches-stable/\n"
-	       "  --states     a thread also makes, on VMs of its own, the states a VMM's\n"
-	       "               restore and a killed VMM reach (states.c; with the series)\n",
+	       "  --states[=restore,pre-init,init,kill]  a thread also makes, on VMs of\n"
+	       "               its own, the states a VMM's restore and a killed VMM reach\n"
+	       "               (states.c; with the series): all of them, or those named\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -103,7 +104,7 @@ static int parse_args(int argc, char **argv)
 		{ "waker-lag", required_argument, NULL, 'L' },
 		{ "init-lag", required_argument, NULL, 'I' },
 		{ "wild-spis", no_argument, NULL, 'W' },
-		{ "states", no_argument, NULL, 'X' },
+		{ "states", optional_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -130,7 +131,13 @@ static int parse_args(int argc, char **argv)
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
 		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'W': g.wild_spis = true; break;
-		case 'X': g.states = true; break;
+		case 'X':
+			g.states = true;
+			if (optarg && !states_pick(optarg)) {
+				usage(argv[0]);
+				return 2;
+			}
+			break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;

@@ -508,25 +508,49 @@ static void scen_kill(uint64_t *r)
 	ST(SS_KILL);
 }
 
+static const struct {
+	const char *name;
+	void (*run)(uint64_t *r);
+	unsigned int weight;
+} scenarios[] = {
+	{ "restore", scen_restore, 4 }, { "pre-init", scen_preinit, 2 },
+	{ "init", scen_init, 2 }, { "kill", scen_kill, 2 },
+};
+#define NR_SCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
+static bool picked[NR_SCEN] = { true, true, true, true };
+
+/* --states=a,b: only those scenarios; false for an unknown name. */
+bool states_pick(const char *list)
+{
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	memset(picked, 0, sizeof(picked));
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int i;
+
+		for (i = 0; i < NR_SCEN && strcmp(tok, scenarios[i].name); i++)
+			;
+		if (i == NR_SCEN)
+			return false;
+		picked[i] = true;
+	}
+	return true;
+}
+
 void *states_thread(void *arg)
 {
+	unsigned int total = 0;
 	uint64_t r = seed_for(900);
 
-	while (!atomic_load(&g.stop)) {
-		switch (rnd_below(&r, 10)) {
-		case 0: case 1: case 2: case 3:
-			scen_restore(&r);
-			break;
-		case 4: case 5:
-			scen_preinit(&r);
-			break;
-		case 6: case 7:
-			scen_init(&r);
-			break;
-		default:
-			scen_kill(&r);
-			break;
-		}
+	for (unsigned int i = 0; i < NR_SCEN; i++)
+		total += picked[i] ? scenarios[i].weight : 0;
+	while (total && !atomic_load(&g.stop)) {
+		unsigned int x = rnd_below(&r, total), i;
+
+		for (i = 0; !picked[i] || x >= scenarios[i].weight; i++)
+			x -= picked[i] ? scenarios[i].weight : 0;
+		scenarios[i].run(&r);
 		sleep_ns(rnd_below(&r, 100) * 1000000ULL);
 	}
 	return NULL;
