@@ -96,7 +96,7 @@ def summary(logpath):
                        for _, w in tap.SPLATS)]
     splats = max(len(console), f['kmsg_splats'])
     passed, failed, skipped = tap.counts(v)
-    print(f'soak: {os.path.basename(logpath)}')
+    print(f'soak: {os.path.basename(os.path.realpath(logpath))}')
     print(f'  fuzzing time        {f["secs"] / 3600:.2f} h ({f["secs"]:.0f} s; '
           f'boot to power-off {f["wall"] / 3600:.2f} h)')
     print(f'  runs                {passed} passed, {failed} failed, {skipped} skipped')
