@@ -6,6 +6,8 @@
                              kmemleak scans between them), in rounds, each
                              round with new seeds (round 1 keeps LIST's),
                              until their --seconds add up to HOURS hours
+                             (the last entry cut to fit); SOAK_SEEDS=N
+                             adds N to every seed (another soak's seeds)
   soak.py summary LOG        the figures of one soak's console log: fuzzing
                              time, calls checked, VMs, racer operations,
                              kernel splats, suspected leaks, mismatches;
@@ -28,7 +30,7 @@ import tap  # noqa: E402
 ROUND_SEED_STEP = 1000
 
 
-def suite(hours, listfile, scale):
+def suite(hours, listfile, scale, offset=0):
     entries = []
     for name, timeout, line in tap.parse_suite(listfile):
         argv = line.split('#', 1)[0].split()[2:]
@@ -45,12 +47,14 @@ def suite(hours, listfile, scale):
                 break
             a = list(argv)
             i = a.index('--seed') + 1
-            a[i] = str(int(a[i]) + ROUND_SEED_STEP * (rnd - 1))
+            a[i] = str(int(a[i]) + ROUND_SEED_STEP * (rnd - 1) + offset)
             j = a.index('--seconds') + 1
             secs = int(a[j])
-            a[j] = str(secs * scale)
-            total += secs * scale
-            out.append(f'soak:{rnd}-{name}\t{timeout + secs * (scale - 1)}\t'
+            # The last entry only as long as the hours need (60 s or more).
+            run = max(60, min(secs * scale, int(want - total)))
+            a[j] = str(run)
+            total += run
+            out.append(f'soak:{rnd}-{name}\t{timeout + run - secs}\t'
                        + ' '.join(a))
     return out
 
@@ -117,7 +121,8 @@ def summary(logpath):
 def main(argv):
     if len(argv) == 4 and argv[1] == 'suite':
         scale = int(os.environ.get('SOAK_SCALE', '3'))
-        print('\n'.join(suite(float(argv[2]), argv[3], scale)))
+        offset = int(os.environ.get('SOAK_SEEDS', '0'))
+        print('\n'.join(suite(float(argv[2]), argv[3], scale, offset)))
         return 0
     if len(argv) == 3 and argv[1] == 'summary':
         return 0 if summary(argv[2]) else 1
