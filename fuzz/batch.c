@@ -34,6 +34,8 @@ static void note_target(struct vcpu *v, struct call *c)
 	if ((fn & 0x1f) == 4 && (fn == PSCI_0_2_FN_AFFINITY_INFO ?
 				  (uint32_t)c->a[2] : c->a[2]) != 0)
 		return;		/* AFFINITY_INFO above level 0: a group */
+	if (g.rules612 && (t & ~MPIDR_HWID))
+		return;		/* 6.12: INVALID_PARAMS, no target (the model's) */
 	t &= MPIDR_HWID;
 	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
 		return;
