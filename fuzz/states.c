@@ -489,9 +489,16 @@ static void scen_kill(uint64_t *r)
 		;
 	close(p[0]);
 	SCHECK(c == 'R', "%s: the child never had its vCPU waiting SUSPENDED", scen);
+	/*
+	 * The child's 'R' comes once its KVM_RUN thread is about to enter
+	 * the ioctl; on a loaded machine it may not be in it yet: wait (5 s
+	 * at most) until a thread of the child is, then a little more.
+	 */
+	end = ka_now_ns() + 5000000000ULL;
+	while (!(busy = in_ioctl(pid)) && ka_now_ns() < end)
+		sleep_ns(5000000);
+	SCHECK(busy >= 1, "%s: no thread of the child in an ioctl after 5 s", scen);
 	sleep_ns(rnd_below(r, 50) * 1000000ULL);
-	busy = in_ioctl(pid);
-	SCHECK(busy >= 1, "%s: no thread of the child in an ioctl when killed", scen);
 	kill(pid, SIGKILL);
 	SCHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
 	       WTERMSIG(status) == SIGKILL,
