@@ -229,6 +229,7 @@ void rescue(struct vcpu *v, const char *why)
 	trace(v, "rescue: %s", why);
 	ST(RESCUE);
 	abandon_suspend(v, why);
+	v->expect_ctx = false;	/* the resume is undone: a new x0 below */
 	pthread_mutex_lock(&v->st_lock);
 	reinit_locked(v, FZ_ENTRY, rnd(&v->rng));
 	set_mp_locked(v, KVM_MP_STATE_RUNNABLE);
