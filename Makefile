@@ -175,6 +175,17 @@ export:
 kernel: tree
 	@$(H)/kernel.sh
 
+# Under CONFIG=debug the VMM's L2 guests boot the non-debug Image: the L2
+# kernel is not what is under test, and the debug one is too slow under
+# nested TCG for the e2e tests' time windows (docs/results.md). Built too.
+ifeq ($(CONFIG),debug)
+export L2_IMAGE := $(BUILD)/out/arch/arm64/boot/Image
+kernel: kernel-l2
+.PHONY: kernel-l2
+kernel-l2: tree
+	@$(MAKE) --no-print-directory kernel CONFIG=
+endif
+
 $(BUILD)/l1/init: l1/init.c
 	@mkdir -p $(@D)
 	@aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
