@@ -34,6 +34,8 @@ static void note_target(struct vcpu *v, struct call *c)
 	if ((fn & 0x1f) == 4 && (fn == PSCI_0_2_FN_AFFINITY_INFO ?
 				  (uint32_t)c->a[2] : c->a[2]) != 0)
 		return;		/* AFFINITY_INFO above level 0: a group */
+	if (g.rules612 && (t & ~MPIDR_HWID))
+		return;		/* 6.12: INVALID_PARAMS, no target (the model's) */
 	t &= MPIDR_HWID;
 	if (t >= (uint64_t)s->nvcpus || t == (uint64_t)v->idx)
 		return;
@@ -60,7 +62,6 @@ static void note_target(struct vcpu *v, struct call *c)
 static void account_call(struct vcpu *v, const struct call *c)
 {
 	struct slot *s = v->s;
-	uint32_t fn = c->a[0];
 
 	atomic_fetch_add(&st[c->cls], 1);
 	/*
@@ -69,7 +70,7 @@ static void account_call(struct vcpu *v, const struct call *c)
 	 * it (CPU_ON or AFFINITY_INFO of a stopped vCPU, its own CPU_ON
 	 * answered SUCCESS) must already know.
 	 */
-	if (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET) {
+	if (call_ends_vm(s, c)) {
 		if (!atomic_exchange(&s->sysevent, 1))
 			atomic_store(&s->sysevent_at, ka_now_ns());
 	}
@@ -167,7 +168,7 @@ static void check_answer(struct vcpu *v, const struct op *op, unsigned int i,
 	struct slot *s = v->s;
 	const struct call *c = &op->c[i];
 	uint32_t fn = c->a[0];
-	struct psci_vm vm = { s->psci, s->a32, s->nvcpus };
+	struct psci_vm vm = { s->psci, s->a32, s->nvcpus, g.rules612 };
 	struct psci_call pc = {
 		.a = { c->a[0], c->a[1], c->a[2], c->a[3] },
 		.caller = v->idx,

@@ -54,7 +54,7 @@ static uint64_t pick_target(struct slot *s, uint64_t *r)
 		return rnd(r);
 	case 1:
 		return rnd_below(r, 8);
-	case 2:	/* bits outside the affinity fields are ignored */
+	case 2:	/* bits outside the affinity fields: 5.10 ignores them, 6.12 refuses */
 		return rnd_below(r, s->nvcpus) | 1ULL << 31 | (rnd(r) & 0xff000000ULL) << 32;
 	default:
 		return rnd_below(r, s->nvcpus);
@@ -108,22 +108,41 @@ static uint64_t pick_feature(uint64_t *r, uint64_t a1)
 	}
 }
 
+/* SYSTEM_OFF, SYSTEM_RESET, and SYSTEM_RESET2 where PSCI 1.1 has it. */
+static bool ends_vm_id(const struct slot *s, uint32_t fn)
+{
+	return fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET ||
+	       (s->psci == PSCI_V11 && psci_is_reset2(fn));
+}
+
 /* IDs that are not PSCI ones, or PSCI ones that do not end the VM. */
-static uint32_t pick_other_id(uint64_t *r, int cls)
+static uint32_t pick_other_id(const struct slot *s, uint64_t *r, int cls)
 {
 	uint32_t fn;
 
 	if (cls == ST_C_OTHER) {
 		do {
 			fn = PSCI_0_2_FN_BASE | (rnd(r) & 0x4000001f);
-		} while (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET);
+		} while (ends_vm_id(s, fn));
 		return fn;
 	}
 	do {
 		fn = rnd(r);
-	} while (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET ||
-		 fn == PSCI_0_2_FN_CPU_OFF);
+	} while (ends_vm_id(s, fn) || fn == PSCI_0_2_FN_CPU_OFF);
 	return fn;
+}
+
+/* SYSTEM_RESET2's reset type: the warm reset, a vendor one, or invalid. */
+static uint64_t pick_reset_type(uint64_t *r)
+{
+	switch (rnd_below(r, 4)) {
+	case 0:
+		return rnd(r) << 32;	/* 0 as KVM reads it */
+	case 1:
+		return 0x80000000U | rnd(r);
+	default:
+		return 1 + rnd_below(r, 0x7fffffff);
+	}
 }
 
 /* The function ID of a call of class cls, and its arguments in a[1..]. */
@@ -167,6 +186,10 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, uint64_t *a)
 	case ST_C_SYSOFF:
 		return PSCI_0_2_FN_SYSTEM_OFF;
 	case ST_C_SYSRST:
+		if (s->psci == PSCI_V11 && chance(r, 50)) {
+			a[1] = pick_reset_type(r);
+			return chance(r, 50) ? PSCI11_RESET2 : PSCI11_RESET2_64;
+		}
 		return PSCI_0_2_FN_SYSTEM_RESET;
 	case ST_C_PSCI01: {
 		uint32_t fn = PSCI01_FN(rnd_below(r, 4));
@@ -185,7 +208,7 @@ static uint32_t pick_fn(struct slot *s, uint64_t *r, int cls, uint64_t *a)
 		return fn;
 	}
 	default:
-		return pick_other_id(r, cls);
+		return pick_other_id(s, r, cls);
 	}
 }
 
@@ -199,7 +222,7 @@ bool call_stops(const struct slot *s, uint32_t fn)
 {
 	bool refused = s->a32 && psci_is_fn64_only_a64(fn);
 
-	if (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET)
+	if (ends_vm_id(s, fn))
 		return true;	/* the VM counts as going down, whatever KVM says */
 	if (s->psci == PSCI_V01)
 		return fn == PSCI01_FN(1);
@@ -211,10 +234,27 @@ bool call_stops(const struct slot *s, uint32_t fn)
 		return !refused;
 	case PSCI_1_0_FN_SYSTEM_SUSPEND:
 	case PSCI_1_0_FN64_SYSTEM_SUSPEND:
-		return s->psci == PSCI_V10 && !refused &&
+		return s->psci >= PSCI_V10 && !refused &&
 		       (atomic_load(&s->cap) != CAP_OFF || s->cap_later);
 	}
 	return false;
+}
+
+/*
+ * Whether a call stops every vCPU of the VM with a SHUTDOWN/RESET exit as
+ * KVM handles it: SYSTEM_OFF and SYSTEM_RESET (whatever KVM answers: the
+ * VM counts as going down), SYSTEM_RESET2 under PSCI 1.1 when its type is
+ * one KVM exits for and the vCPU may use the ID.
+ */
+bool call_ends_vm(const struct slot *s, const struct call *c)
+{
+	uint32_t fn = c->a[0];
+	struct psci_call pc = { .a = { c->a[0], c->a[1], c->a[2], c->a[3] } };
+
+	if (fn == PSCI_0_2_FN_SYSTEM_OFF || fn == PSCI_0_2_FN_SYSTEM_RESET)
+		return true;
+	return s->psci == PSCI_V11 && psci_is_reset2(fn) && psci_reset2_exits(&pc) &&
+	       !(s->a32 && psci_is_fn64_only_a64(fn));
 }
 
 /* A random HVC for vCPU v. */

@@ -15,6 +15,7 @@
  *   racer.c       the racer threads
  *   watch.c       the waker and the watchdog threads
  *   kmsg.c        kernel splats, from /dev/kmsg
+ *   states.c      --states: a restore's and a killed VMM's states
  *   main.c        options and the main loop
  */
 #ifndef FUZZ_H
@@ -58,7 +59,8 @@ static inline uint64_t since(uint64_t now, uint64_t t)
 
 #define STATS(x)							\
 	x(VMS, "VMs created") x(VCPUS, "vCPUs created")			\
-	x(VM_VGIC, "  with a vGICv3") x(VM_V10, "  PSCI 1.0")		\
+	x(VM_VGIC, "  with a vGICv3") x(VM_V11, "  PSCI 1.1")		\
+	x(VM_V10, "  PSCI 1.0")						\
 	x(VM_V02, "  PSCI 0.2") x(VM_V01, "  PSCI 0.1")			\
 	x(VM_CAP0, "  cap at creation") x(VM_CAPL, "  cap later")	\
 	x(VM_A32, "  AArch32 vCPUs")					\
@@ -101,6 +103,10 @@ static inline uint64_t since(uint64_t now, uint64_t t)
 	x(R_REG, "race: GET_ONE_REG") x(R_QUIET, "race: quiesced checks")	\
 	x(R_FOREIGN, "race: KVM_RUN from another thread")		\
 	x(RESCUE, "vCPUs revived by their thread")			\
+	x(SS_RESTORE, "states: restore, SUSPENDED before the vGIC's init") \
+	x(SS_PREINIT, "states: SUSPENDED before KVM_ARM_VCPU_INIT")	\
+	x(SS_INIT, "states: KVM_ARM_VCPU_INIT of a SUSPENDED vCPU")	\
+	x(SS_KILL, "states: VMM killed, a vCPU waiting SUSPENDED")	\
 	x(RECYCLE, "VMs retired")
 
 #define ST_ENUM(id, name) ST_##id,
@@ -246,7 +252,16 @@ struct fuzz {
 	int seconds, nslots, nracers, wedge, a32_pct, vgic_pct, waker_lag_ms, init_lag_ms;
 	bool verbose, cap_less, force_cap_less, has_a32;
 	bool wild_spis;			/* SPIs past nr_irqs too (patches-stable/) */
+	bool states;			/* --states: the states thread (states.c) */
 	bool has_cap;			/* the kernel has the series: SUSPENDED exists */
+	/*
+	 * The base-KVM rules this kernel follows, from what it reports
+	 * (main.c, probe_rules()): 5.10's, or upstream 6.12's (PSCI 1.1 by
+	 * default, strict CPU_ON/AFFINITY_INFO targets, KVM_ARM_VCPU_POWER_OFF
+	 * free to change from one KVM_ARM_VCPU_INIT to the next).
+	 */
+	bool rules612;
+	uint32_t psci_dflt;		/* the PSCI version a new VM gets */
 	int kvm;
 	uint64_t t0, deadline;
 	_Atomic int stop, failing;
@@ -276,6 +291,14 @@ void print_stats(void);
 void dump_vcpu(struct vcpu *v);
 void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...);
 #define CHECK(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+
+/* states.c */
+void *states_thread(void *arg);
+bool states_pick(const char *list);
+int kill_child(uint64_t seed);
+
+/* calls.c */
+bool call_ends_vm(const struct slot *s, const struct call *c);
 
 /* ioctls.c */
 bool valid_mp(uint32_t mp);

@@ -56,7 +56,7 @@ static void usage(const char *p)
 {
 	printf("usage: %s [--seconds N] [--seed N] [--slots N] [--racers N] [--wedge S]\n"
 	       "          [--cap-less] [--aarch32 PERCENT] [--vgic PERCENT] [--waker-lag MS]\n"
-	       "          [--init-lag MS] [--wild-spis] [--verbose]\n"
+	       "          [--init-lag MS] [--wild-spis] [--states[=WHICH]] [--verbose]\n"
 	       "  --seconds N  run for N seconds (60)\n"
 	       "  --seed N     random seed (default: from the clock; always printed)\n"
 	       "  --slots N    VMs alive at a time, 1-%d (2)\n"
@@ -70,7 +70,10 @@ static void usage(const char *p)
 	       "  --init-lag MS  a racer pauses MS ms between completing the vCPU's MMIO\n"
 	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
 	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
-	       "               those without patches-stable/\n",
+	       "               those without patches-stable/\n"
+	       "  --states[=restore,pre-init,init,kill]  a thread also makes, on VMs of\n"
+	       "               its own, the states a VMM's restore and a killed VMM reach\n"
+	       "               (states.c; with the series): all of them, or those named\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }
 
@@ -101,6 +104,7 @@ static int parse_args(int argc, char **argv)
 		{ "waker-lag", required_argument, NULL, 'L' },
 		{ "init-lag", required_argument, NULL, 'I' },
 		{ "wild-spis", no_argument, NULL, 'W' },
+		{ "states", optional_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -114,7 +118,7 @@ static int parse_args(int argc, char **argv)
 	g.wedge = 30;
 	g.a32_pct = 12;
 	g.vgic_pct = 50;
-	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:Wvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:S:r:w:ca:g:L:I:WXvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': g.seconds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); seeded = true; break;
@@ -127,6 +131,13 @@ static int parse_args(int argc, char **argv)
 		case 'L': g.waker_lag_ms = atoi(optarg); break;
 		case 'I': g.init_lag_ms = atoi(optarg); break;
 		case 'W': g.wild_spis = true; break;
+		case 'X':
+			g.states = true;
+			if (optarg && !states_pick(optarg)) {
+				usage(argv[0]);
+				return 2;
+			}
+			break;
 		case 'v': g.verbose = true; break;
 		case 'h': usage(argv[0]); return KA_EXIT_PASS;
 		default: usage(argv[0]); return 2;
@@ -145,6 +156,36 @@ static int parse_args(int argc, char **argv)
 	return -1;
 }
 
+/*
+ * Which base-KVM rules hold (fuzz/README.md, "Two kernels"): a new VM's
+ * PSCI version tells 5.10 (1.0) from 6.12 (1.1 by default since v5.18).
+ * The other differences the model knows came in v5.15 (strict targets)
+ * and v6.5 (POWER_OFF), so a kernel from v5.15 to v6.4 mixes the two
+ * sets: the model knows 5.10 and 6.12, not those.
+ */
+static void probe_rules(void)
+{
+	uint64_t v = 0;
+	int vm, fd;
+
+	vm = ioctl(g.kvm, KVM_CREATE_VM, 0);
+	CHECK(vm >= 0, "KVM_CREATE_VM: %s", strerror(errno));
+	fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	CHECK(fd >= 0, "KVM_CREATE_VCPU: %s", strerror(errno));
+	CHECK(!ka_vcpu_init(vm, fd, 1U << KVM_ARM_VCPU_PSCI_0_2),
+	      "KVM_ARM_VCPU_INIT: %s", strerror(errno));
+	CHECK(!ka_get_reg(fd, KVM_REG_ARM_PSCI_VERSION, &v),
+	      "KVM_GET_ONE_REG(PSCI_VERSION): %s", strerror(errno));
+	close(fd);
+	close(vm);
+	CHECK(v == PSCI_V10 || v == PSCI_V11, "a new VM has PSCI %#" PRIx64
+	      ": neither 5.10's 1.0 nor 6.12's 1.1", v);
+	g.psci_dflt = v;
+	g.rules612 = v == PSCI_V11;
+	printf("psci_fuzz: base KVM rules of %s (a new VM has PSCI %s)\n",
+	       g.rules612 ? "6.12" : "5.10", psci_name(v));
+}
+
 /* What the kernel offers; returns false (after saying why) to skip. */
 static bool probe_kvm(void)
 {
@@ -160,6 +201,7 @@ static bool probe_kvm(void)
 	g.has_cap = ka_check_cap(g.kvm, KVM_CAP_ARM_SYSTEM_SUSPEND) > 0;
 	g.cap_less = g.force_cap_less || !g.has_cap;
 	g.has_a32 = ka_check_cap(g.kvm, KVM_CAP_ARM_EL1_32BIT) > 0;
+	probe_rules();
 	if (!kmsg_start())
 		printf("psci_fuzz: cannot read /dev/kmsg: kernel splats are left to the harness\n");
 	if (g.cap_less)
@@ -263,12 +305,14 @@ static void summary(void)
 int main(int argc, char **argv)
 {
 	struct racer racers[MAX_RACERS];
-	pthread_t rthr[MAX_RACERS], waker, watchdog;
+	pthread_t rthr[MAX_RACERS], waker, watchdog, states;
 	struct sigaction sa;
 	uint64_t rng;
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--kill-child"))	/* states.c */
+		return kill_child(strtoull(argv[2], NULL, 0));
 	rc = parse_args(argc, argv);
 	if (rc >= 0)
 		return rc;
@@ -293,8 +337,16 @@ int main(int argc, char **argv)
 		CHECK(!pthread_create(&rthr[i], NULL, racer_thread, &racers[i]), "pthread_create");
 	}
 
+	if (g.states && !g.has_cap)
+		printf("psci_fuzz: --states: no KVM_MP_STATE_SUSPENDED on this kernel, left out\n");
+	g.states &= g.has_cap;
+	if (g.states)
+		CHECK(!pthread_create(&states, NULL, states_thread, NULL), "pthread_create");
+
 	run_slots(&rng);
 	atomic_store(&g.stop, 1);
+	if (g.states)
+		pthread_join(states, NULL);
 	for (int i = 0; i < g.nracers; i++)
 		pthread_join(rthr[i], NULL);
 	pthread_join(waker, NULL);

@@ -20,7 +20,7 @@ const size_t psci_nknown = sizeof(psci_known) / sizeof(psci_known[0]);
 
 const char *psci_name(uint32_t v)
 {
-	return v == PSCI_V10 ? "1.0" : v == PSCI_V02 ? "0.2" : "0.1";
+	return v == PSCI_V11 ? "1.1" : v == PSCI_V10 ? "1.0" : v == PSCI_V02 ? "0.2" : "0.1";
 }
 
 bool psci_is_susp(uint32_t fn)
@@ -34,12 +34,30 @@ bool psci_is_smc32(uint32_t fn)
 	return (fn & 0xffffffe0) == PSCI_0_2_FN_BASE;
 }
 
-/* The SMC64 IDs KVM refuses to AArch32 vCPUs. */
+/*
+ * The IDs KVM refuses to AArch32 vCPUs: every SMC64 one (the series'
+ * patch 2 and 6.12 alike), which for the IDs it implements are the SMC64
+ * CPU_SUSPEND, CPU_ON, AFFINITY_INFO, SYSTEM_SUSPEND and SYSTEM_RESET2.
+ */
 bool psci_is_fn64_only_a64(uint32_t fn)
 {
-	return fn == PSCI_0_2_FN64_CPU_SUSPEND || fn == PSCI_0_2_FN64_CPU_ON ||
-	       fn == PSCI_0_2_FN64_AFFINITY_INFO ||
-	       fn == PSCI_1_0_FN64_SYSTEM_SUSPEND;
+	return fn & 0x40000000U;
+}
+
+bool psci_is_reset2(uint32_t fn)
+{
+	return fn == PSCI11_RESET2 || fn == PSCI11_RESET2_64;
+}
+
+/*
+ * PSCI 1.1's SYSTEM_RESET2 exits (RESET) for the architectural warm reset
+ * (type 0) and the vendor types (bit 31); KVM reads the type as 32 bits.
+ */
+bool psci_reset2_exits(const struct psci_call *c)
+{
+	uint32_t type = c->a[1];
+
+	return type == 0 || (type & 0x80000000U);
 }
 
 static bool is_psci01(uint32_t fn)
@@ -88,11 +106,24 @@ static void unjudged(struct psci_answer *a)
 	snprintf(a->why, sizeof(a->why), "anything (not a PSCI ID)");
 }
 
+/* 6.12: a target with bits outside MPIDR's affinity fields is invalid. */
+static bool bad_affinity(const struct psci_vm *vm, const struct psci_call *c,
+			 struct psci_answer *a)
+{
+	if (!vm->strict_aff || !(arg(c, 1) & ~MPIDR_HWID))
+		return false;
+	ANSWER1(a, PSCI_RET_INVALID_PARAMS, "INVALID_PARAMS (target %#" PRIx64
+		" has bits outside MPIDR's affinity)", arg(c, 1));
+	return true;
+}
+
 static void cpu_on(const struct psci_vm *vm, const struct psci_call *c,
 		   struct psci_answer *a)
 {
 	uint64_t t = arg(c, 1) & MPIDR_HWID;
 
+	if (bad_affinity(vm, c, a))
+		return;
 	if (t >= (uint64_t)vm->nvcpus)
 		ANSWER1(a, PSCI_RET_INVALID_PARAMS, "INVALID_PARAMS (no vCPU %#" PRIx64 ")", t);
 	else if (t == (uint64_t)c->caller)
@@ -107,6 +138,8 @@ static void affinity_info(const struct psci_vm *vm, const struct psci_call *c,
 	uint64_t lvl = arg(c, 2), mask, t;
 	bool any = false;
 
+	if (bad_affinity(vm, c, a))
+		return;
 	if (lvl > 3) {
 		ANSWER1(a, PSCI_RET_INVALID_PARAMS, "INVALID_PARAMS (level %" PRIu64 ")", lvl);
 		return;
@@ -127,7 +160,7 @@ static void affinity_info(const struct psci_vm *vm, const struct psci_call *c,
 static bool refused_to_a32(const struct psci_vm *vm, uint32_t fn,
 			   struct psci_answer *a)
 {
-	if (!vm->a32 || !psci_is_fn64_only_a64(fn))
+	if (!vm->a32 || !psci_is_fn64_only_a64(fn) || !is_psci02(fn))
 		return false;
 	ANSWER1(a, PSCI_RET_NOT_SUPPORTED, "NOT_SUPPORTED (an SMC64 ID from AArch32)");
 	return true;
@@ -249,11 +282,26 @@ static void features(const struct psci_vm *vm, const struct psci_call *c,
 	}
 	if (psci_is_susp(f))
 		suspend_answer(c, true, a);
+	else if (psci_is_reset2(f) && vm->version == PSCI_V11)
+		ANSWER1(a, 0, "0 (SYSTEM_RESET2 is implemented by PSCI 1.1)");
 	else
 		ANSWER1(a, PSCI_RET_NOT_SUPPORTED, "NOT_SUPPORTED (%#x)", f);
 }
 
-void psci_model_1_0(const struct psci_vm *vm, const struct psci_call *c,
+/* SYSTEM_RESET2 under PSCI 1.1: a RESET exit, or a bad reset type. */
+static void reset2(const struct psci_call *c, struct psci_answer *a)
+{
+	if (!psci_reset2_exits(c))
+		ANSWER1(a, PSCI_RET_INVALID_PARAMS, "INVALID_PARAMS (reset type %#x)",
+			(uint32_t)c->a[1]);
+	else if (c->sysev)
+		ANSWER1(a, PSCI_RET_INTERNAL_FAILURE,
+			"a RESET exit, then INTERNAL_FAILURE if run again");
+	else
+		ANSWER0(a, "a RESET exit (SYSTEM_RESET2), then INTERNAL_FAILURE if run again");
+}
+
+void psci_model_1_x(const struct psci_vm *vm, const struct psci_call *c,
 		    struct psci_answer *a)
 {
 	uint32_t fn = c->a[0];
@@ -263,7 +311,14 @@ void psci_model_1_0(const struct psci_vm *vm, const struct psci_call *c,
 
 	switch (fn) {
 	case PSCI_0_2_FN_PSCI_VERSION:
-		ANSWER1(a, PSCI_V10, "PSCI_VERSION = %#x", PSCI_V10);
+		ANSWER1(a, vm->version, "PSCI_VERSION = %#x", vm->version);
+		break;
+	case PSCI11_RESET2:
+	case PSCI11_RESET2_64:
+		if (vm->version == PSCI_V11)
+			reset2(c, a);
+		else
+			ANSWER1(a, PSCI_RET_NOT_SUPPORTED, "NOT_SUPPORTED (SYSTEM_RESET2 under PSCI 1.0)");
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES:
 		features(vm, c, a);
@@ -282,8 +337,9 @@ void psci_model(const struct psci_vm *vm, const struct psci_call *c,
 		struct psci_answer *a)
 {
 	switch (vm->version) {
+	case PSCI_V11:
 	case PSCI_V10:
-		psci_model_1_0(vm, c, a);
+		psci_model_1_x(vm, c, a);
 		break;
 	case PSCI_V02:
 		psci_model_0_2(vm, c, a);

@@ -7,8 +7,13 @@
  * (test_psci_model.c).
  *
  * Like KVM, one function per PSCI version: psci_model_0_1(),
- * psci_model_0_2() and psci_model_1_0(), the last handing what 1.0 does not
- * change to the 0.2 one.
+ * psci_model_0_2() and psci_model_1_x() (1.0 and 1.1), the last handing
+ * what 1.x does not change to the 0.2 one.
+ *
+ * Two kernels' base KVM: 5.10's and upstream 6.12's. Where their answers
+ * differ for reasons that have nothing to do with SYSTEM_SUSPEND, the VM
+ * says which rules hold (struct psci_vm, fuzz/README.md lists them with
+ * the upstream commits); every SYSTEM_SUSPEND answer is one rule for both.
  */
 #ifndef PSCI_MODEL_H
 #define PSCI_MODEL_H
@@ -21,6 +26,9 @@
 #define PSCI_V01	1
 #define PSCI_V02	2
 #define PSCI_V10	0x10000
+#define PSCI_V11	0x10001
+#define PSCI11_RESET2	0x84000012U	/* SYSTEM_RESET2, SMC32 */
+#define PSCI11_RESET2_64 0xc4000012U
 #define PSCI01_FN(n)	(0x95c1ba5eU + (n))	/* KVM's PSCI 0.1 function IDs */
 #define MPIDR_HWID	0xff00ffffffULL
 #define SMCCC_VERSION	0x80000000U
@@ -30,9 +38,15 @@
 
 /* The VM, as far as the answers depend on it. */
 struct psci_vm {
-	uint32_t version;	/* PSCI_V01, PSCI_V02 or PSCI_V10 */
+	uint32_t version;	/* PSCI_V01, PSCI_V02, PSCI_V10 or PSCI_V11 */
 	bool a32;		/* AArch32 vCPUs: 32-bit registers */
 	int nvcpus;		/* vCPU n has MPIDR Aff0 n */
+	/*
+	 * 6.12's rules: a CPU_ON or AFFINITY_INFO target with bits set
+	 * outside MPIDR's affinity fields is INVALID_PARAMS (5.10 ignores
+	 * those bits).
+	 */
+	bool strict_aff;
 };
 
 /* Suspend capability states */
@@ -67,7 +81,7 @@ void psci_model_0_1(const struct psci_vm *vm, const struct psci_call *c,
 		    struct psci_answer *a);
 void psci_model_0_2(const struct psci_vm *vm, const struct psci_call *c,
 		    struct psci_answer *a);
-void psci_model_1_0(const struct psci_vm *vm, const struct psci_call *c,
+void psci_model_1_x(const struct psci_vm *vm, const struct psci_call *c,
 		    struct psci_answer *a);
 
 /* Whether x0 (as read from the guest) is one of the answer's values. */
@@ -82,5 +96,7 @@ const char *psci_name(uint32_t version);
 bool psci_is_susp(uint32_t fn);
 bool psci_is_smc32(uint32_t fn);
 bool psci_is_fn64_only_a64(uint32_t fn);
+bool psci_is_reset2(uint32_t fn);
+bool psci_reset2_exits(const struct psci_call *c);
 
 #endif /* PSCI_MODEL_H */

@@ -13,11 +13,17 @@
 #define ERR(e)	((uint64_t)(int64_t)(e))
 #define A32_NS	0xffffffffULL		/* NOT_SUPPORTED in an AArch32 r0 */
 
-#define V10	{ PSCI_V10, false, 4 }
-#define V02	{ PSCI_V02, false, 4 }
-#define V01	{ PSCI_V01, false, 4 }
-#define V10_32	{ PSCI_V10, true, 2 }
-#define V10_1	{ PSCI_V10, false, 1 }
+#define V10	{ PSCI_V10, false, 4, false }
+#define V02	{ PSCI_V02, false, 4, false }
+#define V01	{ PSCI_V01, false, 4, false }
+#define V10_32	{ PSCI_V10, true, 2, false }
+#define V10_1	{ PSCI_V10, false, 1, false }
+/* 6.12's base rules (psci_model.h): 1.1 by default, strict affinities */
+#define V11	{ PSCI_V11, false, 4, true }
+#define V11_32	{ PSCI_V11, true, 2, true }
+#define V10S	{ PSCI_V10, false, 4, true }
+#define RESET2	PSCI11_RESET2
+#define RESET2_64 PSCI11_RESET2_64
 
 #define F32(n)	PSCI_0_2_FN(n)
 #define F64(n)	PSCI_0_2_FN64(n)
@@ -114,6 +120,37 @@ static const struct tcase cases[] = {
 	{ "0.1 migrate", V01, PSCI01_FN(3), 0, 0, 0, 0, 0, NS, true },
 	{ "0.1 ID under 1.0", V10, PSCI01_FN(1), 0, 0, 0, 0, 0, NS, true },
 	{ "0.1 ID under 1.0: SUCCESS", V10, PSCI01_FN(1), 0, 0, 0, 0, 0, 0, false },
+
+	/* 6.12's base rules: PSCI 1.1, SYSTEM_RESET2, strict affinities */
+	{ "version 1.1", V11, F32(0), 0, 0, 0, 0, 0, PSCI_V11, true },
+	{ "version 1.1: 1.0", V11, F32(0), 0, 0, 0, 0, 0, PSCI_V10, false },
+	{ "version 1.0 on 6.12", V10S, F32(0), 0, 0, 0, 0, 0, PSCI_V10, true },
+	{ "features(reset2) 1.1", V11, F32(10), RESET2_64, 0, 0, 0, 0, 0, true },
+	{ "features(reset2) 1.1: NS", V11, F32(10), RESET2, 0, 0, 0, 0, NS, false },
+	{ "features(reset2) 1.0", V10S, F32(10), RESET2, 0, 0, 0, 0, NS, true },
+	{ "features(reset2) 1.0: 0", V10, F32(10), RESET2, 0, 0, 0, 0, 0, false },
+	{ "features(reset2 SMC64) from AArch32", V11_32, F32(10), RESET2_64, 0, 0, 0, 0, A32_NS,
+	  true },
+	{ "reset2 bad type", V11, RESET2, 1, 0, 0, 0, 0, ERR(PSCI_RET_INVALID_PARAMS), true },
+	{ "reset2 type read as 32 bits", V11, RESET2_64, 1ULL << 32, 0, 0, 0, 0,
+	  ERR(PSCI_RET_INVALID_PARAMS), false },
+	{ "reset2 warm reset exits", V11, RESET2, 0, 0, 0, 0, 0, NS, false },
+	{ "reset2 vendor type exits", V11, RESET2_64, 0x80000001, 0, 0, 0, 0,
+	  ERR(PSCI_RET_INVALID_PARAMS), false },
+	{ "reset2 under 1.0", V10S, RESET2_64, 1, 0, 0, 0, 0, NS, true },
+	{ "reset2 SMC64 from AArch32", V11_32, RESET2_64, 0, 0, 0, 0, 0, A32_NS, true },
+	{ "suspend on 1.1, cap off", V11, F64(14), 0, 0, 0, CAP_OFF, CAP_OFF, NS, true },
+	{ "suspend on 1.1, cap on: must exit", V11, F32(14), 0, 0, 0, CAP_ON, CAP_ON, NS, false },
+	{ "features(suspend) 1.1 cap on", V11, F32(10), F32(14), 0, 0, CAP_ON, CAP_ON, 0, true },
+	{ "cpu_on bits outside Aff, 6.12", V10S, F64(3), 1ULL << 31 | 1, 0, 0, 0, 0,
+	  ERR(PSCI_RET_INVALID_PARAMS), true },
+	{ "cpu_on bits outside Aff, 6.12: SUCCESS", V11, F64(3), 1ULL << 31 | 1, 0, 0, 0, 0, 0,
+	  false },
+	{ "cpu_on SMC32 narrows x1, 6.12", V11, F32(3), 1ULL << 32 | 1, 0, 0, 0, 0, 0, true },
+	{ "affinity bits outside Aff, 5.10", V10, F64(4), 1ULL << 24, 0, 0, 0, 0, 0, true },
+	{ "affinity bits outside Aff, 6.12", V11, F64(4), 1ULL << 24, 0, 0, 0, 0,
+	  ERR(PSCI_RET_INVALID_PARAMS), true },
+	{ "affinity bits outside Aff, 6.12: ON", V11, F64(4), 1ULL << 40, 0, 0, 0, 0, 0, false },
 
 	/* not PSCI: no opinion */
 	{ "SMCCC version", V10, SMCCC_VERSION, 0, 0, 0, 0, 0, 0x10001, true },

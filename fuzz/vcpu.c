@@ -66,6 +66,15 @@ static void next_op(struct vcpu *v)
 		break;
 	case FZ_OP_SMC:
 		op->a[0] = chance(r, 50) ? PSCI_1_0_FN64_SYSTEM_SUSPEND : rnd(r);
+		/*
+		 * 6.12 takes SMCCC calls by SMC too (a base rule, README):
+		 * no SYSTEM_SUSPEND that could exit, no random ID that it
+		 * implements; an SiP call (denied) or PSCI_VERSION instead.
+		 */
+		if (g.rules612 && (op->a[0] != PSCI_1_0_FN64_SYSTEM_SUSPEND ||
+				   op->cap_at_issue != CAP_OFF || v->s->cap_later))
+			op->a[0] = chance(r, 30) ? PSCI_0_2_FN_PSCI_VERSION :
+				   (rnd(r) & ~0x3fff0000ULL) | 0x02000000;
 		op->a[1] = FZ_ENTRY;
 		ST(O_SMC);
 		trace(v, "op %" PRIu64 ": smc x0=%#" PRIx64, op->seq, op->a[0]);
@@ -91,7 +100,35 @@ static void next_op(struct vcpu *v)
 	mb_write_op(v, op);
 }
 
-/* KVM has no SMC conduit: NOT_SUPPORTED, x1-x3 untouched, no exit. */
+/*
+ * 6.12 handles an SMC as the same SMCCC call as an HVC: the PSCI model's
+ * answer for a PSCI ID, NOT_SUPPORTED for the SiP IDs, x1-x3 zeroed.
+ */
+static void check_smc612(struct vcpu *v, const struct op *op, const uint64_t *r)
+{
+	struct slot *s = v->s;
+	struct psci_vm vm = { s->psci, s->a32, s->nvcpus, g.rules612 };
+	struct psci_call pc = {
+		.a = { op->a[0], op->a[1], op->a[2], op->a[3] },
+		.caller = v->idx,
+		.cap_at_issue = op->cap_at_issue,
+		.cap_now = atomic_load(&s->cap),
+	};
+	struct psci_answer a = { .judged = true, .n = 1, .x0 = { -1 },
+				 .why = "NOT_SUPPORTED (an SiP call)" };
+
+	if (((uint32_t)op->a[0] & 0x3f000000) != 0x02000000)
+		psci_model(&vm, &pc, &a);
+	CHECK(psci_answer_ok(&vm, &a, r[0]) && !r[1] && !r[2] && !r[3],
+	      "SMC %#" PRIx64 " returned x0-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
+	      ", want %s and 0 (6.12 takes SMCCC calls by SMC)", op->a[0], r[0], r[1], r[2],
+	      r[3], a.why);
+}
+
+/*
+ * 5.10 has no SMC conduit: NOT_SUPPORTED, x1-x3 untouched, no exit. 6.12
+ * has one (a base rule, README: c2d2e9b3d8ce).
+ */
 static void check_smc(struct vcpu *v, const struct op *op)
 {
 	volatile uint64_t *mb = v->mb;
@@ -101,6 +138,10 @@ static void check_smc(struct vcpu *v, const struct op *op)
 	trace(v, "done %" PRIu64 ": x0=%#" PRIx64 " x1=%#" PRIx64 " x2=%#" PRIx64 " x3=%#" PRIx64,
 	      op->seq, r[0], r[1], r[2], r[3]);
 	ST(CHECKED);
+	if (g.rules612) {
+		check_smc612(v, op, r);
+		return;
+	}
 	CHECK(r[0] == ~0ULL && r[1] == op->a[1] && r[2] == op->a[2] &&
 	      r[3] == op->a[3],
 	      "SMC %#" PRIx64 " returned x0-x3 = %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64
@@ -188,6 +229,7 @@ void rescue(struct vcpu *v, const char *why)
 	trace(v, "rescue: %s", why);
 	ST(RESCUE);
 	abandon_suspend(v, why);
+	v->expect_ctx = false;	/* the resume is undone: a new x0 below */
 	pthread_mutex_lock(&v->st_lock);
 	reinit_locked(v, FZ_ENTRY, rnd(&v->rng));
 	set_mp_locked(v, KVM_MP_STATE_RUNNABLE);

@@ -27,8 +27,11 @@ static int pick_shape(struct slot *s, uint64_t *r)
 	case 2:
 		s->psci = PSCI_V01;
 		break;
-	default:
+	case 3: case 4:		/* 1.0 forced where 1.1 is the default */
 		s->psci = PSCI_V10;
+		break;
+	default:
+		s->psci = g.psci_dflt;
 		break;
 	}
 	s->a32 = g.has_a32 && chance(r, g.a32_pct);
@@ -87,15 +90,21 @@ static void create_vcpu(struct slot *s, int i, uint64_t *r)
 }
 
 /*
- * The PSCI version is VM-wide. 1.0 is 5.10's default: set it or not;
- * later kernels default to 1.1, which the model does not know: set 1.0.
+ * The PSCI version is VM-wide: the default (1.0 on 5.10, 1.1 on 6.12),
+ * set again or not, or another one forced.
  */
 static void set_psci_version(struct slot *s, uint64_t *r)
 {
 	struct vcpu *v = &s->v[0];
 	uint64_t dflt = get_reg(v, KVM_REG_ARM_PSCI_VERSION);
 
-	if (s->psci != PSCI_V10 || dflt != PSCI_V10 || chance(r, 30))
+	if (s->psci == PSCI_V01)
+		CHECK(dflt == PSCI_V01, "a vCPU without KVM_ARM_VCPU_PSCI_0_2 has PSCI %#" PRIx64,
+		      dflt);
+	else
+		CHECK(dflt == g.psci_dflt, "a new VM has PSCI %#" PRIx64 ", %s before",
+		      dflt, psci_name(g.psci_dflt));
+	if (s->psci != dflt || chance(r, 30))
 		CHECK(!ka_set_reg(v->fd, KVM_REG_ARM_PSCI_VERSION, s->psci),
 		      "setting KVM_REG_ARM_PSCI_VERSION to %s: %s", psci_name(s->psci),
 		      strerror(errno));
@@ -139,7 +148,9 @@ static void count_vm(struct slot *s, uint64_t now)
 		ST(VM_A32);
 	if (s->vgic)
 		ST(VM_VGIC);
-	if (s->psci == PSCI_V10)
+	if (s->psci == PSCI_V11)
+		ST(VM_V11);
+	else if (s->psci == PSCI_V10)
 		ST(VM_V10);
 	else if (s->psci == PSCI_V02)
 		ST(VM_V02);

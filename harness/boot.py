@@ -7,6 +7,7 @@ kills QEMU and leaves a `=== harness: watchdog ...` line in LOG:
   - init must start within BOOT_TIMEOUT seconds (default 120);
   - each test of SUITE (the selected suite.list, in order) must report
     within its own timeout + 60 s (init kills it at its timeout);
+  - a kmemleak scan (`# kmemleak: scanning`, CONFIG=debug) gets SCAN s;
   - the whole run must end within the sum of all of that.
 """
 import os
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
 
 GRACE = 60
+SCAN = 600
 
 
 def stage(msg):
@@ -35,6 +37,8 @@ def main(argv):
     timeouts = [t[1] for t in tap.parse_suite(suite)]
     boot_limit = float(os.environ.get('BOOT_TIMEOUT', '120'))
     total = boot_limit + sum(t + GRACE for t in timeouts) + 30
+    if os.environ.get('CONFIG') == 'debug':     # a scan per test, at most
+        total += SCAN * (len(timeouts) + 2)
 
     start = time.monotonic()
     deadline = start + boot_limit   # current watchdog
@@ -86,6 +90,10 @@ def main(argv):
                     else:   # init powers off now
                         deadline = time.monotonic() + GRACE
                         why = f'no power-off within {GRACE}s of the last test'
+                elif line.startswith('# kmemleak: scanning'):
+                    if deadline < time.monotonic() + SCAN:
+                        deadline = time.monotonic() + SCAN
+                        why = f'kmemleak scan unfinished after {SCAN}s'
                 elif line.startswith('Bail out!') and not live:
                     print(line, flush=True)
         if killed:

@@ -3,7 +3,7 @@
 # it, without root, into $BUILD/initramfs.cpio:
 #   /init        l1/init.c, the test runner
 #   /kvm/...     the kvm selftests
-#   /boot/Image  the kernel itself, for the VMM's L2 guests
+#   /boot/Image  the kernel itself (or $L2_IMAGE), for the VMM's L2 guests
 #   /vmm/... /fuzz/... /bench/... /peers/...  what those directories install
 #   /suite.list  the tests of $SUITE_FILE (harness/suite.list) selected by $TESTS
 set -euo pipefail
@@ -17,7 +17,9 @@ mkdir -p "$stg/boot" "$stg/dev" "$stg/proc" "$stg/sys" "$stg/tmp"
 
 DEST=$stg "$here/selftests.sh"
 install -m 0755 "$BUILD/l1/init" "$stg/init"
-cp "$out/arch/arm64/boot/Image" "$stg/boot/Image"
+# The L2 guests' kernel: this one, or L2_IMAGE (the non-debug build's
+# Image under CONFIG=debug, Makefile).
+cp "${L2_IMAGE:-$out/arch/arm64/boot/Image}" "$stg/boot/Image"
 
 # The project's own programs for L1: each directory's Makefile builds
 # static aarch64 binaries into O= and installs them under DESTDIR.

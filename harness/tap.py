@@ -16,7 +16,9 @@ it means to run.
 The verdict fails on any `not ok`, a missing or short plan, zero tests,
 every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
 trouble anywhere in the log: WARNING, BUG, Oops, panic, lockdep, KASAN,
-UBSAN, stalls, and a `Call trace:` that no known-benign message explains.
+UBSAN, stalls, and a `Call trace:` that no known-benign message explains;
+and on a suspected leak that l1/init's kmemleak scan prints
+(`kmemleak: unreferenced object ...` with its backtrace, debug kernel).
 The same kernel trouble on an L2 guest's console, which a VMM test relays
 as `# [ timestamp] ...` lines, fails the run too. Its last line is
 `N passed, N failed, N skipped`.
@@ -85,6 +87,9 @@ PLAN = re.compile(r'^1\.\.(\d+)')
 # Kernel trouble. Matched on console lines that are not test output.
 SPLATS = [
     (re.compile(r'BUG: KASAN'), 'KASAN report'),
+    # l1/init's kmemleak scan (CONFIG=debug): a new suspect, or no scan.
+    (re.compile(r'^kmemleak: unreferenced object'), 'kmemleak: suspected leak'),
+    (re.compile(r'^kmemleak: error:'), 'kmemleak: no scan'),
     (re.compile(r'UBSAN:'), 'UBSAN report'),
     (re.compile(r'possible (circular|recursive) locking|inconsistent lock state'
                 r'|INFO: .*lock|DEBUG_LOCKS_WARN_ON'), 'lockdep report'),

@@ -12,6 +12,13 @@
  * stderr, each line prefixed with "# " (so the child's own TAP cannot be
  * mistaken for ours), and "ok N selftests: kvm: NAME", "not ok ...", or
  * "ok N ... # SKIP reason". "Bail out!" if KVM is not usable.
+ *
+ * On a kernel with kmemleak (CONFIG=debug), what it suspects at boot is
+ * cleared before the first test and a scan follows the suite (and every
+ * test, with "l1.kmemleak=each" on the command line): each new suspected
+ * leak is printed whole, unprefixed ("kmemleak: unreferenced object ..."
+ * and its backtrace), before the result line of the test it follows, so
+ * that the verdict fails that test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +43,7 @@
 #define MAX_TESTS	256
 #define MAX_ARGS	64
 #define LINE_MAX_LEN	4096
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
 
 struct test {
 	char *name;
@@ -178,6 +186,84 @@ static void check_kvm(void)
 	 * (WARNING, BUG, lockdep, KASAN) are all at KERN_WARNING or above.
 	 */
 	klogctl(8 /* SYSLOG_ACTION_CONSOLE_LEVEL */, NULL, 5);
+}
+
+/* 0: no kmemleak; 1: scan after the suite; 2: after every test too */
+static int kmemleak;
+
+static int kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY | O_CLOEXEC);
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	w = write(fd, cmd, strlen(cmd));
+	close(fd);
+	return w == (ssize_t)strlen(cmd) ? 0 : -1;
+}
+
+/*
+ * Scan (twice: an object in flight between two pointers is not reported
+ * by the second scan) and print what kmemleak suspects now, its lines
+ * unprefixed when show is set. Returns the number of suspects, -1 if the
+ * scan failed (kmemleak disabled itself: an error line says so).
+ */
+static int kmemleak_scan(int show)
+{
+	char line[LINE_MAX_LEN];
+	double t0 = now();
+	int n = 0;
+	FILE *f;
+
+	out("# kmemleak: scanning\n");
+	if (kmemleak_cmd("scan") || kmemleak_cmd("scan") ||
+	    !(f = fopen(KMEMLEAK, "r"))) {
+		out("kmemleak: error: scan failed: %s\n", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "unreferenced object", 19))
+			n++;
+		if (show)
+			out("kmemleak: %s%s", line,
+			    strchr(line, '\n') ? "" : "\n");
+	}
+	fclose(f);
+	out("# kmemleak: %d suspected leak(s), scans took %.1fs\n", n,
+	    now() - t0);
+	return n;
+}
+
+/*
+ * kmemleak reports objects at least 5 s old: let boot's age, scan, and
+ * clear what is suspected then (boot's own, not the tests').
+ */
+static void kmemleak_start(void)
+{
+	char cmdline[4096] = "";
+	FILE *f;
+	int n;
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(KMEMLEAK, R_OK | W_OK))
+		return;
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	kmemleak = strstr(cmdline, "l1.kmemleak=each") ? 2 : 1;
+	sleep(6);
+	n = kmemleak_scan(0);
+	if (n < 0 || kmemleak_cmd("clear")) {
+		out("kmemleak: error: cannot clear boot's suspects\n");
+		kmemleak = 0;
+		return;
+	}
+	out("# kmemleak: on, %d suspect(s) of boot cleared; scans after %s\n",
+	    n, kmemleak == 2 ? "every test" : "the suite");
 }
 
 static char *skip_space(char *s)
@@ -457,6 +543,9 @@ static void run_test(int num, struct test *t)
 	pid = spawn_test(t, fds);
 	timed_out = relay_output(pid, fds[0], start + t->timeout, &lb, &status);
 	out("# %s: %.2fs\n", t->name, now() - start);
+	/* A leak is new from here on: reported once, by this test. */
+	if (kmemleak == 2 && kmemleak_scan(1) > 0)
+		kmemleak_cmd("clear");
 	report(num, t, status, timed_out, &lb);
 }
 
@@ -473,13 +562,17 @@ int main(int argc, char **argv)
 	if (pid1)
 		setup();
 	out("TAP version 13\n");
-	if (pid1)
+	if (pid1) {
 		check_kvm();
+		kmemleak_start();
+	}
 	load_suite(!pid1 && argc > 1 ? argv[1] : "/suite.list");
 	out("1..%d\n", ntests);
 	t0 = now();
 	for (int i = 0; i < ntests; i++)
 		run_test(i + 1, &tests[i]);
+	if (kmemleak == 1)
+		kmemleak_scan(1);
 	out("# init: %d test(s) in %.1fs, powering off\n", ntests, now() - t0);
 	poweroff();
 	return 0;

@@ -51,6 +51,9 @@ check timeout 1 'TIMEOUT 5 seconds' verdict $d/notok.log
 check allskip 1 'every test was skipped' verdict $d/allskip.log
 check zero 1 'zero tests' verdict $d/zero.log
 check bailout 1 'init bailed out: KVM' verdict $d/bailout.log
+check kmemleak 1 'FAIL: kmemleak: suspected leak during test 2' verdict $d/kmemleak.log
+check kmemleak-counts 1 '^1 passed, 1 failed, 0 skipped$' verdict $d/kmemleak.log
+check kmemleak-trace 1 'kvm_arch_vcpu_ioctl\+0x2c8' verdict $d/kmemleak.log
 check hang 1 'watchdog: test 2 gave no result' verdict $d/hang.log
 check hang-tail 1 'guest running' verdict $d/hang.log
 check lockdep 1 'lockdep report during test 1' verdict $d/lockdep.log
