@@ -53,7 +53,7 @@ static const char *const common_args[] = {
 
 int qemu_start(struct qrun *r, const char *bin, const char *machine,
 	       const char *smp, const char *image, const char *initrd,
-	       const char *append, const char *incoming)
+	       const char *append, const char *incoming, bool stopped)
 {
 	const char *opt[] = { "-M", machine, "-smp", smp, "-kernel", image,
 			      "-initrd", initrd, "-append", append,
@@ -71,6 +71,8 @@ int qemu_start(struct qrun *r, const char *bin, const char *machine,
 		v[n++] = (char *)opt[i];
 		v[n++] = (char *)opt[i + 1];
 	}
+	if (stopped)
+		v[n++] = (char *)"-S";
 	v[n] = NULL;
 	printf("%s: running", tag);
 	for (i = 0; i < n; i++)

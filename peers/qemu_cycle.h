@@ -28,11 +28,12 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Starts @bin (NULL: the patched QEMU) with the common options, a QMP
  * socket at QMP_PATH and the trace events the tests read; NULL options
- * are left out. @incoming: a -incoming URI, or NULL.
+ * are left out. @incoming: a -incoming URI, or NULL. @stopped: -S, as
+ * libvirt starts every QEMU (it says "cont" when it is ready).
  */
 int qemu_start(struct qrun *r, const char *bin, const char *machine,
 	       const char *smp, const char *image, const char *initrd,
-	       const char *append, const char *incoming);
+	       const char *append, const char *incoming, bool stopped);
 
 /* Whether query-status says @want; fail()s if not */
 bool check_status(struct qrun *r, const char *want);

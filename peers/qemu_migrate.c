@@ -6,7 +6,9 @@
  *
  *   qemu_migrate suspended [--kernel IMAGE] [--qemu PATH]
  *	the guest (l2/suspend.c) suspends three times; each time it is
- *	moved while asleep, and the new QEMU must say "suspended", KVM
+ *	moved while asleep (the first time into a QEMU started with -S
+ *	and then told "cont", as libvirt restores a saved guest: it must
+ *	say "paused" before), and the new QEMU must say "suspended", KVM
  *	must hold its vCPU in KVM_MP_STATE_SUSPENDED, and the wake-up the
  *	guest planned must come there: system_wakeup, the RTC alarm it set
  *	before the move, a byte on its console.
@@ -150,10 +152,11 @@ static bool migrate_out(struct qrun *r, const char *want_before)
 /*
  * A new QEMU (@machine, the guest's command line @append) loads STREAM
  * with -incoming fd:N; returns once the load is over and query-status
- * says @want.
+ * says @want. @stopped: with -S, as libvirt restores a saved guest; the
+ * load must then end "paused".
  */
 static bool migrate_in(struct qrun *r, const char *machine,
-		       const char *append, const char *want)
+		       const char *append, const char *want, bool stopped)
 {
 	double t0 = qrun_now(), end = t0 + BOOT_SECS;
 	int fd = open(STREAM, O_RDONLY);	/* inherited by QEMU */
@@ -165,7 +168,8 @@ static bool migrate_in(struct qrun *r, const char *machine,
 		return false;
 	}
 	snprintf(uri, sizeof(uri), "fd:%d", fd);
-	i = qemu_start(r, NULL, machine, "2", kernel, INITRD, append, uri);
+	i = qemu_start(r, NULL, machine, "2", kernel, INITRD, append, uri,
+		       stopped);
 	close(fd);
 	if (i || qrun_qmp_connect(r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start the destination QEMU");
@@ -178,10 +182,27 @@ static bool migrate_in(struct qrun *r, const char *machine,
 			break;
 		usleep(500 * 1000);
 	}
-	printf("%s: loaded in %.1f s\n", tag, qrun_now() - t0);
+	printf("%s: loaded in %.1f s%s\n", tag, qrun_now() - t0,
+	       stopped ? " (-S)" : "");
+	if (stopped && strcmp(st, "paused")) {
+		fail("after the load with -S, query-status: \"%s\", expected \"paused\"",
+		     st);
+		return false;
+	}
+	if (stopped) {
+		/* What management does once it has the destination ready */
+		i = qrun_cmd(r, "{\"execute\": \"cont\"}", STEP_SECS);
+		if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
+			fail("cont refused");
+			return false;
+		}
+		i = qrun_cmd(r, "{\"execute\": \"query-status\"}", STEP_SECS);
+		qrun_str(i, "status", st, sizeof(st));
+		printf("%s: after cont: %s\n", tag, st);
+	}
 	if (strcmp(st, want)) {
-		fail("after the load, query-status: \"%s\", expected \"%s\"",
-		     st, want);
+		fail("after the load%s, query-status: \"%s\", expected \"%s\"",
+		     stopped ? " and cont" : "", st, want);
 		return false;
 	}
 	return true;
@@ -239,7 +260,8 @@ static int run_suspended(void)
 	struct qrun r;
 	int n, mark;
 
-	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, INITRD, append, NULL) ||
+	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, INITRD, append, NULL,
+		       false) ||
 	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");
 		return 1;
@@ -254,7 +276,8 @@ static int run_suspended(void)
 			break;
 		/* What woke it, and when, is read in the new QEMU's output */
 		mark = qrun_nr_lines();
-		if (!migrate_in(&r, MACHINE_ON, append, "suspended") ||
+		/* The first move is a libvirt restore: -S, then cont */
+		if (!migrate_in(&r, MACHINE_ON, append, "suspended", n == 1) ||
 		    !vcpu_suspended_in_kvm(&r))
 			break;
 		c.con = c.ev = c.attr_from = c.lat_from = mark;
@@ -276,7 +299,8 @@ static int run_running(const char *src, const char *src_machine,
 	struct cycle c = { 0 };
 	struct qrun r;
 
-	if (qemu_start(&r, src, src_machine, "2", kernel, INITRD, append, NULL) ||
+	if (qemu_start(&r, src, src_machine, "2", kernel, INITRD, append, NULL,
+		       false) ||
 	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");
 		return 1;
@@ -290,7 +314,7 @@ static int run_running(const char *src, const char *src_machine,
 	printf("%s: moving the running guest\n", tag);
 	if (migrate_out(&r, "running")) {
 		c.con = c.ev = qrun_nr_lines();
-		if (!migrate_in(&r, MACHINE_ON, append, "running"))
+		if (!migrate_in(&r, MACHINE_ON, append, "running", false))
 			goto out;
 		token_kept(&r, "after the pause", &c.con);
 		if (ok && wake) {

@@ -48,7 +48,7 @@ static int run_suspend(void)
 	if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on", "2",
 		       kernel, "/vmm/guest.cpio",
 		       "console=ttyAMA0 panic=-1 mode=honour wake=host,rtc,console alarm=3",
-		       NULL))
+		       NULL, false))
 		return 1;
 	if (qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot talk QMP to QEMU");
@@ -79,7 +79,7 @@ static void run_bm(const char *image, const char *want)
 	int con = 0, ev = 0;
 
 	if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on", "2",
-		       image, NULL, NULL, NULL)) {
+		       image, NULL, NULL, NULL, false)) {
 		fail("cannot start QEMU");
 		return;
 	}
@@ -109,7 +109,7 @@ static int run_nocap(void)
 		printf("qemu_suspend: the host has KVM_CAP_ARM_SYSTEM_SUSPEND: the start-up error is checked on the base\n");
 	} else {
 		if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on",
-			       "1", kernel, NULL, NULL, NULL))
+			       "1", kernel, NULL, NULL, NULL, false))
 			return 1;
 		status = qrun_wait_exit(&r, STEP_SECS);
 		if (status < 0 || !WIFEXITED(status) || !WEXITSTATUS(status))
