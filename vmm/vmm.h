@@ -20,6 +20,7 @@
 
 #include "kvm_arm.h"
 #include "events.h"
+#include "log.h"
 
 typedef uint8_t u8;
 typedef uint32_t u32;
@@ -136,16 +137,9 @@ struct vm {
 	int			exit_status;
 };
 
-/* log.c */
-void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void console_putc(char c);
-void console_flush(void);
-double vmm_uptime(void);
+/* kvm.c */
 int vmm_thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
 		     void *arg);
-
-/* kvm.c */
 int kvm_open(struct vm *vm);
 int kvm_create_vm(struct vm *vm);
 int kvm_setup_ram(struct vm *vm);

@@ -335,6 +335,17 @@ else
 	fail=$((fail + 1)); echo "FAIL: vmm/test/attrib.c does not build for the host:"; cat "$tmp/cc.log"
 fi
 
+# The VMM's output (vmm/log.c), on the host: a log line that comes while
+# the guest is half-way through a console line leaves that line whole.
+if cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -o "$tmp/vmm-log" \
+	harness/tests/vmm_log_test.c vmm/log.c -lpthread 2>"$tmp/cc.log"; then
+	check vmm-log-whole 0 '^guest: cycle 1: the write of "mem" failed as expected$' "$tmp/vmm-log"
+	check vmm-log-order 0 '^\[vmm +[0-9.]+\] pl031: alarm due' bash -c "'$tmp/vmm-log' | head -1"
+	check vmm-log-flush 0 '^unfinished$' bash -c "'$tmp/vmm-log' | tail -1"
+else
+	fail=$((fail + 1)); echo "FAIL: vmm/log.c does not build for the host:"; cat "$tmp/cc.log"
+fi
+
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \
 	make -s -C fuzz test O="$tmp/fuzz-test"
