@@ -31,10 +31,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -61,7 +58,6 @@ struct runner {
 	pthread_t thr;
 	_Atomic int state;		/* 0 not yet in, 1 in KVM_RUN, 2 returned */
 	int rc, err;
-	pid_t tid;			/* the thread's, for /proc */
 };
 
 static const char *scen = "";
@@ -72,7 +68,6 @@ static void *runner_thread(void *arg)
 {
 	struct runner *rn = arg;
 
-	rn->tid = syscall(SYS_gettid);
 	atomic_store(&rn->state, 1);
 	rn->rc = ioctl(rn->fd, KVM_RUN, 0);
 	rn->err = errno;
@@ -411,50 +406,12 @@ static void *setmp_loop(void *arg)
 }
 
 /*
- * Whether thread tid of pid sleeps in ioctl(2) (arm64's syscall 29):
- * /proc says "running" for a thread on a CPU, the call for one asleep.
- */
-static bool task_in_ioctl(pid_t pid, pid_t tid)
-{
-	char path[96], buf[64];
-	bool in = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	in = fgets(buf, sizeof(buf), f) && !strncmp(buf, "29 ", 3);
-	fclose(f);
-	return in;
-}
-
-/* How many threads of pid sleep in ioctl(2). */
-static int in_ioctl(pid_t pid)
-{
-	char path[64];
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.' && task_in_ioctl(pid, atoi(d->d_name)))
-			n++;
-	closedir(dir);
-	return n;
-}
-
-/*
  * The child of the kill scenario: vCPU 0 waits SUSPENDED in KVM_RUN,
  * another thread in KVM_SET_MP_STATE; says 'R' on fd 3 and waits to die.
  */
 int kill_child(uint64_t seed)
 {
-	uint64_t r = seed, end;
+	uint64_t r = seed;
 	struct runner rn;
 	pthread_t thr;
 	struct svm m;
@@ -472,23 +429,40 @@ int kill_child(uint64_t seed)
 		SCHECK(!ka_vgic_init(m.gic), "KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
 	set_mp(&m, 0, KVM_MP_STATE_SUSPENDED, "in the child");
 	run_start(&rn, m.fd[0]);
-	/*
-	 * vCPU 0's thread must be asleep in KVM_RUN, holding the vCPU's
-	 * mutex, before the other thread's loop starts: a KVM_SET_MP_STATE
-	 * that got the mutex first could make vCPU 0 RUNNABLE, and its
-	 * KVM_RUN would then run the guest and return.
-	 */
-	end = ka_now_ns() + 5000000000ULL;
-	while (!task_in_ioctl(getpid(), rn.tid) && ka_now_ns() < end)
-		sleep_ns(1000000);
-	SCHECK(task_in_ioctl(getpid(), rn.tid),
-	       "the child's vCPU 0 not asleep in KVM_RUN after 5 s");
 	SCHECK(!pthread_create(&thr, NULL, setmp_loop, &m), "pthread_create");
 	sleep_ns(20000000);
 	SCHECK(atomic_load(&rn.state) == 1, "the child's SUSPENDED vCPU left KVM_RUN");
 	SCHECK(write(3, &c, 1) == 1, "write to the parent: %s", strerror(errno));
 	for (;;)
 		pause();
+}
+
+/* How many threads of pid are in ioctl(2) (arm64's syscall 29). */
+static int in_ioctl(pid_t pid)
+{
+	char path[320], buf[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && !strncmp(buf, "29 ", 3))
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
 }
 
 static void scen_kill(uint64_t *r)
