@@ -391,6 +391,14 @@ static void scen_init(uint64_t *r)
 	ST(SS_INIT);
 }
 
+/*
+ * The kill child's second thread: KVM_SET_MP_STATE in a loop, on vCPU 1
+ * any valid state, on vCPU 0 (a 1-vCPU VM) SUSPENDED only. That one
+ * waits behind vCPU 0's KVM_RUN for the vCPU's mutex, but the KVM_RUN
+ * thread may not have taken it yet (it is merely about to call the
+ * ioctl); RUNNABLE or STOPPED would then let vCPU 0 run the guest and
+ * leave KVM_RUN, which the child checks it does not.
+ */
 static void *setmp_loop(void *arg)
 {
 	struct svm *m = arg;
@@ -401,7 +409,7 @@ static void *setmp_loop(void *arg)
 	int i = m->n - 1;	/* vCPU 0 (waits behind its KVM_RUN) or 1 */
 
 	for (;;)
-		ka_set_mp(m->fd[i], ok[rnd_below(&r, 3)]);
+		ka_set_mp(m->fd[i], i ? ok[rnd_below(&r, 3)] : KVM_MP_STATE_SUSPENDED);
 	return NULL;
 }
 
