@@ -4,8 +4,10 @@
  * starting the patched QEMU with its QMP socket and trace events, and one
  * suspend cycle of the end-to-end guest (l2/suspend.c), checked from QMP
  * and from the guest's console, in two halves so that a test can move the
- * sleeping guest to another QEMU in between.
+ * sleeping guest to another QEMU in between; and their command line and
+ * SKIP checks.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -265,4 +267,45 @@ int host_has_cap(void)
 	ret = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SYSTEM_SUSPEND);
 	close(fd);
 	return ret > 0;
+}
+
+const char *qemu_test_args(int argc, char **argv, const char **source,
+			   void (*usage)(void))
+{
+	int i;
+
+	if (argc < 2)
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--kernel"))
+			kernel = argv[++i];
+		else if (!strcmp(argv[i], "--qemu"))
+			qemu = argv[++i];
+		else if (source && !strcmp(argv[i], "--source"))
+			*source = argv[++i];
+		else
+			usage();
+	}
+	return argv[1];
+}
+
+bool qemu_test_can_run(const char *other, bool need_cap)
+{
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		printf("%s: SKIP: /dev/kvm: %s\n", tag, strerror(errno));
+		return false;
+	}
+	if (access(qemu, X_OK) || (other && access(other, X_OK))) {
+		printf("%s: SKIP: %s: %s (make qemu)\n", tag,
+		       access(qemu, X_OK) ? qemu : other, strerror(errno));
+		return false;
+	}
+	if (need_cap && host_has_cap() != 1) {
+		printf("%s: SKIP: the host kernel lacks KVM_CAP_ARM_SYSTEM_SUSPEND\n",
+		       tag);
+		return false;
+	}
+	return true;
 }

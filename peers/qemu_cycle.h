@@ -54,4 +54,19 @@ bool cycle_wake(struct qrun *r, struct cycle *c);
 /* 1 if /dev/kvm offers KVM_CAP_ARM_SYSTEM_SUSPEND, 0 if not, -1: no KVM */
 int host_has_cap(void);
 
+/*
+ * A peer test's command line, MODE [--kernel IMAGE] [--qemu PATH]
+ * [--source PATH] (--source only where @source is not NULL): sets
+ * kernel, qemu and *@source, calls @usage on anything else, returns MODE.
+ */
+const char *qemu_test_args(int argc, char **argv, const char **source,
+			   void (*usage)(void));
+
+/*
+ * Whether the test can run here: /dev/kvm, the patched QEMU and @other
+ * (another QEMU, or NULL), and if @need_cap the capability. If not, the
+ * test's SKIP line is printed.
+ */
+bool qemu_test_can_run(const char *other, bool need_cap);
+
 #endif

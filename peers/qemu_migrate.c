@@ -338,39 +338,13 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode;
-	int i, ret;
+	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tag = "qemu_migrate";
-	if (argc < 2)
-		usage();
-	mode = argv[1];
-	for (i = 2; i < argc; i++) {
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(argv[i], "--kernel"))
-			kernel = argv[++i];
-		else if (!strcmp(argv[i], "--qemu"))
-			qemu = argv[++i];
-		else if (!strcmp(argv[i], "--source"))
-			source = argv[++i];
-		else
-			usage();
-	}
-	if (access("/dev/kvm", R_OK | W_OK)) {
-		printf("%s: SKIP: /dev/kvm: %s\n", tag, strerror(errno));
+	mode = qemu_test_args(argc, argv, &source, usage);
+	if (!qemu_test_can_run(source, true))
 		return 4;
-	}
-	if (access(qemu, X_OK) || (source && access(source, X_OK))) {
-		printf("%s: SKIP: %s: %s (make qemu)\n", tag,
-		       access(qemu, X_OK) ? qemu : source, strerror(errno));
-		return 4;
-	}
-	if (host_has_cap() != 1) {
-		printf("%s: SKIP: the host kernel lacks KVM_CAP_ARM_SYSTEM_SUSPEND\n",
-		       tag);
-		return 4;
-	}
 	if (!strcmp(mode, "suspended"))
 		ret = run_suspended();
 	else if (!strcmp(mode, "running"))

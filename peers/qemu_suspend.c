@@ -23,7 +23,6 @@
  *
  * Exit status: 0 pass, 1 fail, 4 skip (no /dev/kvm or no QEMU).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
@@ -143,35 +142,12 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode;
-	int i, ret;
+	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2)
-		usage();
-	mode = argv[1];
-	for (i = 2; i < argc; i++) {
-		if (i + 1 >= argc)
-			usage();
-		if (!strcmp(argv[i], "--kernel"))
-			kernel = argv[++i];
-		else if (!strcmp(argv[i], "--qemu"))
-			qemu = argv[++i];
-		else
-			usage();
-	}
-	if (access("/dev/kvm", R_OK | W_OK)) {
-		printf("qemu_suspend: SKIP: /dev/kvm: %s\n", strerror(errno));
+	mode = qemu_test_args(argc, argv, NULL, usage);
+	if (!qemu_test_can_run(NULL, strcmp(mode, "nocap") != 0))
 		return 4;
-	}
-	if (access(qemu, X_OK)) {
-		printf("qemu_suspend: SKIP: %s: %s (make qemu)\n", qemu,
-		       strerror(errno));
-		return 4;
-	}
-	if (strcmp(mode, "nocap") && host_has_cap() != 1) {
-		printf("qemu_suspend: SKIP: the host kernel lacks KVM_CAP_ARM_SYSTEM_SUSPEND\n");
-		return 4;
-	}
 	if (!strcmp(mode, "suspend")) {
 		ret = run_suspend();
 	} else if (!strcmp(mode, "deny")) {
