@@ -158,7 +158,7 @@ selftest-harness:
 
 # make test re-runs the harness's own tests when the harness changed.
 $(BUILD)/selftest-harness.ok: $(wildcard harness/* harness/tests/* harness/tests/data/*) l1/init.c \
-		README.md $(wildcard docs/*.md) vmm/test/attrib.c \
+		README.md $(wildcard docs/*.md) vmm/test/attrib.c vmm/log.c vmm/log.h \
 		$(wildcard fuzz/psci_model.* fuzz/test_psci_model.c)
 	@harness/tests/run.sh
 	@mkdir -p $(@D) && touch $@
