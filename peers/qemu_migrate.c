@@ -258,6 +258,7 @@ static int run_suspended(void)
 	const char *append = "console=ttyAMA0 panic=-1 mode=honour wake=host,rtc,console alarm=" ALARM_SECS;
 	struct cycle c = { 0 };
 	struct qrun r;
+	char when[16];
 	int n, mark;
 
 	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, INITRD, append, NULL,
@@ -281,7 +282,11 @@ static int run_suspended(void)
 		    !vcpu_suspended_in_kvm(&r))
 			break;
 		c.con = c.ev = c.attr_from = c.lat_from = mark;
-		cycle_wake(&r, &c);
+		if (!cycle_wake(&r, &c))
+			break;
+		/* The guest that woke holds the token this test read at boot */
+		snprintf(when, sizeof(when), "cycle %d", n);
+		token_kept(&r, when, &mark);
 	}
 	guest_end(&r, &c.con, &c.ev);
 	return ok ? 0 : 1;
