@@ -11,7 +11,8 @@
  *                to /sys/power/state fails and the guest carries on
  *   mode=off     the VMM did not enable SYSTEM_SUSPEND: "deep" is not
  *                offered, and "mem" falls back to s2idle
- *   cycles=N     suspend/resume cycles (default 3)
+ *   cycles=N     suspend/resume cycles (default 3; at most MAX_CYCLES, or
+ *                MAX_ANY_CYCLES when every cycle of wake= is any)
  *   alarm=N      seconds from arming the alarm to its expiry (default 2)
  *   wake=W,W...  what each cycle expects to wake it (sets cycles):
  *                  rtc      the alarm, @alarm s ahead (default)
@@ -27,6 +28,13 @@
  *                           only after the guest took the alarm's
  *                           interrupt: that attempt must be aborted, the
  *                           next one sleeps until its own alarm
+ *                  any      whatever comes first: the console armed as for
+ *                           console, the alarm @alarm s ahead as the
+ *                           fallback, the host; what woke it is said but
+ *                           not checked (the token still is). With
+ *                           wake=any, cycles=N repeats it N times, so that
+ *                           a VMM can be driven for as long as it likes
+ *                           (peers/qemu_fuzz.c)
  *   late=N       the alarm of an unarmed cycle (default 8)
  *   linger=N     seconds to wait before the final power-off (default 0)
  *   pause=N      seconds to wait, running, before the first cycle (default
@@ -83,21 +91,24 @@
 #define INTERRUPTS	"/proc/interrupts"
 
 #define MAX_CYCLES	16
+#define MAX_ANY_CYCLES	100000
 #define FAR_SECS	60
 #define MAX_ATTEMPTS	4	/* suspends of a cycle a wakeup event may abort */
 
 enum mode { MODE_HONOUR, MODE_DENY, MODE_OFF };
 enum wake {
 	WAKE_RTC, WAKE_CONSOLE, WAKE_HOST, WAKE_UNARMED, WAKE_DENIED, WAKE_EARLY,
+	WAKE_ANY,
 };
 
 static const char *const mode_names[] = { "honour", "deny", "off" };
 static const char *const wake_names[] = {
-	"rtc", "console", "host", "unarmed", "denied", "early",
+	"rtc", "console", "host", "unarmed", "denied", "early", "any",
 };
 
 static enum mode mode = MODE_HONOUR;
 static int cycles = 3;
+static int cycles_arg = -1;		/* cycles=, if given */
 static int alarm_secs = 2;
 static int late_secs = 8;
 static int linger_secs;
@@ -105,6 +116,7 @@ static int pause_secs;
 static unsigned long token;
 static enum wake plan[MAX_CYCLES];	/* WAKE_RTC unless wake= says */
 static bool console_used;		/* a cycle arms or feeds the console */
+static bool plan_any;			/* every cycle of wake= is any */
 
 static void say(const char *fmt, ...)
 {
@@ -150,6 +162,7 @@ static void parse_plan(char *list)
 	size_t k;
 
 	cycles = 0;
+	plan_any = true;
 	for (w = strtok_r(list, ",", &save); w && cycles < MAX_CYCLES;
 	     w = strtok_r(NULL, ",", &save)) {
 		for (k = 0; k < sizeof(wake_names) / sizeof(*wake_names); k++)
@@ -160,20 +173,24 @@ static void parse_plan(char *list)
 			k = WAKE_RTC;
 		}
 		plan[cycles++] = k;
-		console_used |= k == WAKE_CONSOLE || k == WAKE_UNARMED;
+		console_used |= k == WAKE_CONSOLE || k == WAKE_UNARMED ||
+				k == WAKE_ANY;
+		plan_any &= k == WAKE_ANY;
 	}
+	plan_any &= cycles > 0;
 }
 
 static void parse_cmdline(void)
 {
 	char buf[1024], *tok, *save;
+	int max;
 
 	if (read_str("/proc/cmdline", buf, sizeof(buf)))
 		return;
 	for (tok = strtok_r(buf, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
 		if (!strncmp(tok, "cycles=", 7))
-			cycles = atoi(tok + 7);
+			cycles = cycles_arg = atoi(tok + 7);
 		else if (!strncmp(tok, "alarm=", 6))
 			alarm_secs = atoi(tok + 6);
 		else if (!strcmp(tok, "mode=honour"))
@@ -190,6 +207,14 @@ static void parse_cmdline(void)
 			pause_secs = atoi(tok + 6);
 		else if (!strncmp(tok, "wake=", 5))
 			parse_plan(tok + 5);
+	}
+	/* wake=any cycles=N, in either order: the one plan entry, N times */
+	if (plan_any && cycles_arg >= 0)
+		cycles = cycles_arg;
+	max = plan_any ? MAX_ANY_CYCLES : MAX_CYCLES;
+	if (cycles > max) {
+		say("cycles=%d: at most %d", cycles, max);
+		cycles = max;
 	}
 }
 
@@ -332,12 +357,14 @@ static const char *woken_by(const struct sample *a, const struct sample *b,
 
 static const char *expected_source(enum wake w)
 {
-	return w == WAKE_CONSOLE ? "console" : w == WAKE_HOST ? "host" : "rtc";
+	return w == WAKE_CONSOLE ? "console" : w == WAKE_HOST ? "host" :
+	       w == WAKE_ANY ? "any" : "rtc";
 }
 
 static int alarm_for(enum wake w)
 {
-	return w == WAKE_RTC || w == WAKE_DENIED || w == WAKE_EARLY ? alarm_secs :
+	return w == WAKE_RTC || w == WAKE_DENIED || w == WAKE_EARLY ||
+	       w == WAKE_ANY ? alarm_secs :
 	       w == WAKE_UNARMED ? late_secs : FAR_SECS;
 }
 
@@ -406,7 +433,7 @@ static bool check_source(int n, enum wake w, long alarm,
 	bool ok;
 
 	got = woken_by(a, b, detail, sizeof(detail));
-	ok = !strcmp(got, want) || !strcmp(got, "untold");
+	ok = w == WAKE_ANY || !strcmp(got, want) || !strcmp(got, "untold");
 	say("cycle %d: " GUEST_WOKEN_BY " %s (%s), expected %s", n, got,
 	    detail, want);
 	if (!strcmp(want, "rtc") && b->rtc < alarm) {
@@ -415,6 +442,8 @@ static bool check_source(int n, enum wake w, long alarm,
 	}
 	if (w == WAKE_CONSOLE || w == WAKE_UNARMED)
 		ok &= report_input(n, 3000);
+	else if (w == WAKE_ANY)
+		report_input(n, 0);	/* what came, if anything: drained */
 	return ok;
 }
 
@@ -526,7 +555,8 @@ static bool suspend_cycle(int n, enum wake w)
 	long alarm = -1;
 
 	if (console_used &&
-	    (err = write_str(TTY_WAKEUP, w == WAKE_CONSOLE ? "enabled" : "disabled"))) {
+	    (err = write_str(TTY_WAKEUP, w == WAKE_CONSOLE || w == WAKE_ANY ?
+					 "enabled" : "disabled"))) {
 		say("cannot write %s: %s", TTY_WAKEUP, strerror(err));
 		return false;
 	}
@@ -563,7 +593,7 @@ static void run_honour_or_deny(void)
 		finish(false, "no suspend to RAM");
 	}
 	for (i = 1; i <= cycles; i++)
-		if (!suspend_cycle(i, plan[i - 1]))
+		if (!suspend_cycle(i, plan_any ? WAKE_ANY : plan[i - 1]))
 			finish(false, "cycle failed");
 
 	finish(true, mode == MODE_HONOUR ? "every cycle went as planned"

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the QEMU series' peer tests share (qemu_suspend, qemu_migrate):
- * starting the patched QEMU with its QMP socket and trace events, and one
- * suspend cycle of the end-to-end guest (l2/suspend.c), checked from QMP
- * and from the guest's console, in two halves so that a test can move the
- * sleeping guest to another QEMU in between; and their command line and
- * SKIP checks.
+ * What the QEMU series' peer tests share (qemu_suspend, qemu_migrate,
+ * qemu_manage): starting the patched QEMU with its QMP socket and trace
+ * events, and one suspend cycle of the end-to-end guest (l2/suspend.c),
+ * checked from QMP and from the guest's console, in two halves so that a
+ * test can save, move or otherwise manage the sleeping guest in between;
+ * the guest's token, what KVM says of its vCPU, its save to a file and
+ * its end; and the tests' command line and SKIP checks.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../vmm/events.h"
@@ -21,7 +26,9 @@
 
 const char *qemu = "/peers/qemu/qemu-system-aarch64";
 const char *kernel = "/boot/Image";
+const char *qemu_rtc;
 bool ok = true;
+char guest_token[9];
 
 const char *tag = "qemu_suspend";
 
@@ -59,7 +66,7 @@ int qemu_start(struct qrun *r, const char *bin, const char *machine,
 {
 	const char *opt[] = { "-M", machine, "-smp", smp, "-kernel", image,
 			      "-initrd", initrd, "-append", append,
-			      "-incoming", incoming };
+			      "-incoming", incoming, "-rtc", qemu_rtc };
 	char *v[64];
 	size_t n = 0, i;
 
@@ -92,6 +99,18 @@ bool check_status(struct qrun *r, const char *want)
 	qrun_str(i, "status", got, sizeof(got));
 	if (strcmp(got, want)) {
 		fail("query-status: \"%s\", expected \"%s\"", got, want);
+		return false;
+	}
+	return true;
+}
+
+bool qmp_returns(struct qrun *r, const char *cmd, int secs)
+{
+	int i = qrun_cmd(r, cmd, secs);
+
+	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
+		fail("%s: expected a return, got %s", cmd,
+		     i < 0 ? "no answer" : qrun_line(i)->text);
 		return false;
 	}
 	return true;
@@ -219,20 +238,26 @@ bool cycle_suspend(struct qrun *r, struct cycle *c, int n)
  */
 bool cycle_wake(struct qrun *r, struct cycle *c)
 {
-	int woke_ev, resumed, woken, cmd, n = c->n;
-	const char *wake = c->wake;
-	char pat[64];
-	double t_wake;
+	double t_wake = qrun_now() - r->t0;
+	int cmd;
 
-	t_wake = qrun_now() - r->t0;
-	if (!strcmp(wake, "host")) {
+	if (!strcmp(c->wake, "host")) {
 		cmd = qrun_cmd(r, "{\"execute\": \"system_wakeup\"}", STEP_SECS);
 		if (cmd < 0 || !strstr(qrun_line(cmd)->text, "\"return\""))
 			fail("system_wakeup refused");
-	} else if (!strcmp(wake, "console")) {
+	} else if (!strcmp(c->wake, "console")) {
 		if (write(r->con_in, "k", 1) != 1)
 			fail("cannot write to the guest's console");
 	}
+	return cycle_woken(r, c, t_wake);
+}
+
+bool cycle_woken(struct qrun *r, struct cycle *c, double t_wake)
+{
+	int woke_ev, resumed, woken, n = c->n;
+	const char *wake = c->wake;
+	char pat[64];
+
 	woke_ev = qrun_wait(r, true, "\"event\": \"WAKEUP\"", &c->ev, STEP_SECS);
 	if (woke_ev < 0) {
 		fail("no WAKEUP event");
@@ -256,6 +281,164 @@ bool cycle_wake(struct qrun *r, struct cycle *c)
 	}
 	report_latency(n, wake, t_wake, c->lat_from, resumed);
 	return ok;
+}
+
+bool parse_boot_token(const char *line, char *token)
+{
+	static const char prefix[] = GUEST GUEST_TOKEN " ";
+	const char *p, *hex;
+	int i;
+
+	for (p = strstr(line, prefix); p; p = strstr(p + 1, prefix)) {
+		hex = p + strlen(prefix);
+		for (i = 0; i < 8 && isxdigit((unsigned char)hex[i]); i++)
+			;
+		if (i == 8 && !strncmp(hex + 8, " at boot", 8)) {
+			memcpy(token, hex, 8);
+			token[8] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+bool read_token(struct qrun *r, int *con)
+{
+	double end = qrun_now() + BOOT_SECS;
+	int i, left;
+
+	for (;;) {
+		left = end - qrun_now();
+		i = qrun_wait(r, false, GUEST GUEST_TOKEN " ", con,
+			      left > 0 ? left : 0);
+		if (i < 0)
+			break;
+		if (parse_boot_token(qrun_line(i)->text, guest_token)) {
+			printf("%s: the guest's token: %s\n", tag, guest_token);
+			return true;
+		}
+	}
+	fail("no \"" GUEST GUEST_TOKEN " XXXXXXXX at boot\" from the guest in %d s",
+	     BOOT_SECS);
+	return false;
+}
+
+bool token_kept(struct qrun *r, const char *when, int *con)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "%s: " GUEST_TOKEN " %s kept", when,
+		 guest_token);
+	if (qrun_wait(r, false, pat, con, STEP_SECS) < 0) {
+		fail("%s: expected \"%s\", not seen: not the guest that slept",
+		     when, pat);
+		return false;
+	}
+	return true;
+}
+
+int vcpu0_mp_state(struct qrun *r)
+{
+	static const char pat[] = "kvm_arm_get_mp_state cpu 0 mp_state ";
+	int from = qrun_nr_lines(), i;
+
+	i = qrun_cmd(r, "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info registers\"}}",
+		     STEP_SECS);
+	if (i < 0) {
+		fail("info registers: no answer");
+		return -1;
+	}
+	/* The trace comes on stderr, not in order with the QMP answer */
+	i = qrun_wait(r, false, pat, &from, 5);
+	if (i < 0) {
+		fail("info registers: expected QEMU's trace of KVM_GET_MP_STATE of vCPU 0, none came");
+		return -1;
+	}
+	return atoi(strstr(qrun_line(i)->text, pat) + strlen(pat));
+}
+
+bool vcpu_suspended_in_kvm(struct qrun *r)
+{
+	int state = vcpu0_mp_state(r);
+
+	if (state < 0)
+		return false;
+	if (state != KVM_MP_STATE_SUSPENDED) {
+		fail("KVM_GET_MP_STATE of vCPU 0: %d, expected KVM_MP_STATE_SUSPENDED (%d)",
+		     state, KVM_MP_STATE_SUSPENDED);
+		return false;
+	}
+	printf("%s: KVM_GET_MP_STATE of vCPU 0: KVM_MP_STATE_SUSPENDED\n", tag);
+	return true;
+}
+
+/* query-migrate until the migration is over; whether it completed */
+static bool migration_done(struct qrun *r)
+{
+	double end = qrun_now() + BOOT_SECS;
+	char st[32];
+	int i;
+
+	while (qrun_now() < end) {
+		i = qrun_cmd(r, "{\"execute\": \"query-migrate\"}", STEP_SECS);
+		qrun_str(i, "status", st, sizeof(st));
+		if (!strcmp(st, "completed"))
+			return true;
+		if (strcmp(st, "active") && strcmp(st, "setup") &&
+		    strcmp(st, "device")) {
+			fail("query-migrate: status \"%s\", expected \"completed\"",
+			     st);
+			return false;
+		}
+		usleep(500 * 1000);
+	}
+	fail("the migration did not end in %d s", BOOT_SECS);
+	return false;
+}
+
+bool migrate_to_file(struct qrun *r, const char *path, const char *want_before)
+{
+	double t0 = qrun_now();
+	struct stat st;
+	int fd, i;
+
+	if (!check_status(r, want_before))
+		return false;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fail("%s: %s", path, strerror(errno));
+		return false;
+	}
+	i = qrun_cmd_fd(r, "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"stream\"}}",
+			fd, STEP_SECS);
+	close(fd);
+	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
+		fail("getfd refused");
+		return false;
+	}
+	if (!qmp_returns(r, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"fd:stream\"}}",
+			 STEP_SECS) ||
+	    !migration_done(r) || !check_status(r, "postmigrate"))
+		return false;
+	stat(path, &st);
+	printf("%s: saved %lld bytes in %.1f s\n", tag, (long long)st.st_size,
+	       qrun_now() - t0);
+	return true;
+}
+
+void guest_end(struct qrun *r, int *con, int *ev)
+{
+	int status;
+
+	if (ok && qrun_wait(r, false, GUEST GUEST_PASS, con, STEP_SECS) < 0)
+		fail("the guest did not PASS");
+	if (ok && qrun_wait(r, true, "\"reason\": \"guest-shutdown\"", ev,
+			    STEP_SECS) < 0)
+		fail("no SHUTDOWN (guest-shutdown) event");
+	status = qrun_wait_exit(r, STEP_SECS);
+	if (ok && (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status)))
+		fail("QEMU did not exit with status 0");
+	qrun_kill(r);
 }
 
 int host_has_cap(void)

@@ -32,21 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../vmm/events.h"
 #include "qemu_cycle.h"
 
-#ifndef KVM_MP_STATE_SUSPENDED
-#define KVM_MP_STATE_SUSPENDED	10
-#endif
-
-#define STREAM		"/tmp/qemu-migrate.stream"
-#define MACHINE_ON	"virt,gic-version=3,system-suspend=on"
-#define MACHINE_OFF	"virt,gic-version=3"
-#define INITRD		"/vmm/guest.cpio"
 /*
  * A move takes ~5 s under nested TCG on a quiet machine (save 1.5 s, load
  * 2.5 s), up to 45 s on a loaded one: the RTC alarm, and a running
@@ -55,94 +45,12 @@
 #define ALARM_SECS	"30"
 
 static const char *source;	/* the first QEMU, if not the patched one */
-static char token[16];		/* the guest's, as it said at boot */
 
-/* Reads the token the guest printed at boot into token[] */
-static bool read_token(struct qrun *r, int *con)
-{
-	int i = qrun_wait(r, false, GUEST_TOKEN " ", con, BOOT_SECS);
-	const char *p;
-
-	if (i < 0 || !(p = strstr(qrun_line(i)->text, GUEST_TOKEN " "))) {
-		fail("the guest did not say its token");
-		return false;
-	}
-	snprintf(token, sizeof(token), "%.8s", p + strlen(GUEST_TOKEN " "));
-	printf("%s: the guest's token: %s\n", tag, token);
-	return true;
-}
-
-/* Whether the guest said, after @when, that it still holds token[] */
-static bool token_kept(struct qrun *r, const char *when, int *con)
-{
-	char pat[64];
-
-	snprintf(pat, sizeof(pat), "%s: " GUEST_TOKEN " %s kept", when, token);
-	if (qrun_wait(r, false, pat, con, STEP_SECS) < 0) {
-		fail("%s: no \"%s\": not the guest that was moved", when, pat);
-		return false;
-	}
-	return true;
-}
-
-/* query-migrate until the migration is over; whether it completed */
-static bool migration_done(struct qrun *r)
-{
-	double end = qrun_now() + BOOT_SECS;
-	char st[32];
-	int i;
-
-	while (qrun_now() < end) {
-		i = qrun_cmd(r, "{\"execute\": \"query-migrate\"}", STEP_SECS);
-		qrun_str(i, "status", st, sizeof(st));
-		if (!strcmp(st, "completed"))
-			return true;
-		if (strcmp(st, "active") && strcmp(st, "setup") &&
-		    strcmp(st, "device")) {
-			fail("query-migrate: status \"%s\"", st);
-			return false;
-		}
-		usleep(500 * 1000);
-	}
-	fail("the migration did not end in %d s", BOOT_SECS);
-	return false;
-}
-
-/*
- * Saves the guest of @r to STREAM (the file handed over with "getfd",
- * migrated to with "fd:"), as libvirt's save does; then QEMU quits.
- */
+/* Saves the guest of @r to STREAM (migrate_to_file()); then QEMU quits */
 static bool migrate_out(struct qrun *r, const char *want_before)
 {
-	int fd, i;
-	double t0 = qrun_now();
-	struct stat st;
-
-	if (!check_status(r, want_before))
+	if (!migrate_to_file(r, STREAM, want_before))
 		return false;
-	fd = open(STREAM, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fail("%s: %s", STREAM, strerror(errno));
-		return false;
-	}
-	i = qrun_cmd_fd(r, "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"stream\"}}",
-			fd, STEP_SECS);
-	close(fd);
-	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
-		fail("getfd refused");
-		return false;
-	}
-	i = qrun_cmd(r, "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"fd:stream\"}}",
-		     STEP_SECS);
-	if (i < 0 || !strstr(qrun_line(i)->text, "\"return\"")) {
-		fail("migrate refused");
-		return false;
-	}
-	if (!migration_done(r) || !check_status(r, "postmigrate"))
-		return false;
-	stat(STREAM, &st);
-	printf("%s: saved %lld bytes in %.1f s\n", tag, (long long)st.st_size,
-	       qrun_now() - t0);
 	qrun_cmd(r, "{\"execute\": \"quit\"}", STEP_SECS);
 	qrun_wait_exit(r, STEP_SECS);
 	qrun_kill(r);
@@ -206,49 +114,6 @@ static bool migrate_in(struct qrun *r, const char *machine,
 		return false;
 	}
 	return true;
-}
-
-/*
- * What KVM says of vCPU 0 (the one that called SYSTEM_SUSPEND: Linux
- * suspends on its boot CPU): HMP's "info registers" has QEMU read the
- * vCPU's state, KVM_GET_MP_STATE included, which QEMU traces.
- */
-static bool vcpu_suspended_in_kvm(struct qrun *r)
-{
-	int from = qrun_nr_lines(), i;
-	char pat[64];
-
-	i = qrun_cmd(r, "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info registers\"}}",
-		     STEP_SECS);
-	if (i < 0) {
-		fail("info registers: no answer");
-		return false;
-	}
-	snprintf(pat, sizeof(pat), "kvm_arm_get_mp_state cpu 0 mp_state %d",
-		 KVM_MP_STATE_SUSPENDED);
-	if (qrun_wait(r, false, pat, &from, 5) < 0) {
-		fail("KVM_GET_MP_STATE of vCPU 0 is not KVM_MP_STATE_SUSPENDED (%d)",
-		     KVM_MP_STATE_SUSPENDED);
-		return false;
-	}
-	printf("%s: KVM_GET_MP_STATE of vCPU 0: KVM_MP_STATE_SUSPENDED\n", tag);
-	return true;
-}
-
-/* The guest's end: PASS, then a power-off that QEMU reports */
-static void guest_end(struct qrun *r, int *con, int *ev)
-{
-	int status;
-
-	if (ok && qrun_wait(r, false, GUEST GUEST_PASS, con, STEP_SECS) < 0)
-		fail("the guest did not PASS");
-	if (ok && qrun_wait(r, true, "\"reason\": \"guest-shutdown\"", ev,
-			    STEP_SECS) < 0)
-		fail("no SHUTDOWN (guest-shutdown) event");
-	status = qrun_wait_exit(r, STEP_SECS);
-	if (ok && (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status)))
-		fail("QEMU did not exit with status 0");
-	qrun_kill(r);
 }
 
 static const char *const wakes[] = { "host", "rtc", "console" };

@@ -18,18 +18,8 @@
 
 #include "qmp.h"
 
-#define MAX_LINES	8192
-#define BUF_SIZE	16384
-
-static struct qline lines[MAX_LINES];
-static int nr_lines;
-
-struct reader {
-	char buf[BUF_SIZE];
-	size_t used;
-};
-
-static struct reader con_rd, qmp_rd;
+static struct qline *lines;
+static int nr_lines, lines_size;
 
 double qrun_now(void)
 {
@@ -57,8 +47,14 @@ static void add_line(struct qrun *r, bool qmp, const char *s, size_t len)
 	while (len && (s[len - 1] == '\r' || s[len - 1] == '\n'))
 		len--;
 	printf("%s%.*s\n", qmp ? "qmp< " : "", (int)len, s);
-	if (nr_lines == MAX_LINES)
+	if (nr_lines == QRUN_MAX_LINES)
 		return;
+	if (nr_lines == lines_size) {
+		lines_size = lines_size ? 2 * lines_size : 8192;
+		lines = realloc(lines, lines_size * sizeof(*lines));
+		if (!lines)
+			abort();
+	}
 	lines[nr_lines].t = t;
 	lines[nr_lines].qmp = qmp;
 	lines[nr_lines].text = strndup(s, len);
@@ -68,7 +64,7 @@ static void add_line(struct qrun *r, bool qmp, const char *s, size_t len)
 }
 
 /* Reads what @fd has; returns 0 at end of file or error */
-static int drain(struct qrun *r, int fd, struct reader *rd, bool qmp)
+static int drain(struct qrun *r, int fd, struct qreader *rd, bool qmp)
 {
 	ssize_t n = read(fd, rd->buf + rd->used, sizeof(rd->buf) - rd->used);
 	char *nl;
@@ -98,12 +94,12 @@ static void pump(struct qrun *r, int ms)
 	if (poll(p, 2, ms) <= 0)
 		return;
 	if ((p[0].revents & (POLLIN | POLLHUP)) &&
-	    !drain(r, r->con_out, &con_rd, false)) {
+	    !drain(r, r->con_out, &r->con_rd, false)) {
 		close(r->con_out);
 		r->con_out = -1;
 	}
 	if (r->qmp >= 0 && (p[1].revents & (POLLIN | POLLHUP)) &&
-	    !drain(r, r->qmp, &qmp_rd, true)) {
+	    !drain(r, r->qmp, &r->qmp_rd, true)) {
 		close(r->qmp);
 		r->qmp = -1;
 	}
@@ -113,7 +109,8 @@ int qrun_start(struct qrun *r, char *const argv[])
 {
 	int in[2], out[2];
 
-	if (pipe(in) || pipe(out))
+	/* Not inherited by another QEMU started while this one runs */
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
 		return -1;
 	r->pid = fork();
 	if (r->pid < 0)
@@ -135,8 +132,8 @@ int qrun_start(struct qrun *r, char *const argv[])
 	r->qmp = -1;
 	r->status = -1;
 	r->t0 = qrun_now();
-	con_rd.used = 0;
-	qmp_rd.used = 0;
+	r->con_rd.used = 0;
+	r->qmp_rd.used = 0;
 	/* A QEMU that exits must not kill the test with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -205,21 +202,38 @@ int qrun_cmd(struct qrun *r, const char *cmd, int secs)
 
 int qrun_cmd_fd(struct qrun *r, const char *cmd, int fd, int secs)
 {
-	double end = qrun_now() + secs;
-	int i = nr_lines;
+	int from = nr_lines;
 
 	if (r->qmp < 0)
 		return -1;
 	printf("qmp> %s%s\n", cmd, fd >= 0 ? " (with a file descriptor)" : "");
 	if (send_cmd(r, cmd, fd))
 		return -1;
+	return qrun_answer(r, &from, secs);
+}
+
+int qrun_send(struct qrun *r, const char *cmd)
+{
+	if (r->qmp < 0)
+		return -1;
+	printf("qmp> %s\n", cmd);
+	return send_cmd(r, cmd, -1);
+}
+
+int qrun_answer(struct qrun *r, int *from, int secs)
+{
+	double end = qrun_now() + secs;
+	int i = *from;
+
 	while (qrun_now() < end) {
 		for (; i < nr_lines; i++) {
 			if (!lines[i].qmp || strstr(lines[i].text, "\"event\""))
 				continue;
 			if (strstr(lines[i].text, "\"return\"") ||
-			    strstr(lines[i].text, "\"error\""))
+			    strstr(lines[i].text, "\"error\"")) {
+				*from = i + 1;
 				return i;
+			}
 		}
 		if (r->qmp < 0)
 			return -1;
@@ -256,7 +270,8 @@ int qrun_wait_exit(struct qrun *r, int secs)
 	while (r->con_out >= 0 && !alive(r)) {
 		struct pollfd p = { .fd = r->con_out, .events = POLLIN };
 
-		if (poll(&p, 1, 0) <= 0 || !drain(r, r->con_out, &con_rd, false))
+		if (poll(&p, 1, 0) <= 0 ||
+		    !drain(r, r->con_out, &r->con_rd, false))
 			break;
 	}
 	return alive(r) ? -1 : r->status;

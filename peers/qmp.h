@@ -16,6 +16,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* What came from one of QEMU's outputs after its last newline */
+struct qreader {
+	char buf[16384];
+	size_t used;
+};
+
+/* One QEMU; two may run at once (a migration's source and destination) */
 struct qrun {
 	pid_t pid;
 	int con_in;		/* QEMU's stdin: the guest's console input */
@@ -23,7 +30,14 @@ struct qrun {
 	int qmp;		/* QMP socket, -1 before qrun_qmp_connect() */
 	double t0;		/* when QEMU was started (qrun_now()) */
 	int status;		/* wait status once exited, else -1 */
+	struct qreader con_rd, qmp_rd;
 };
+
+/*
+ * Everything QEMU said is kept, up to this many lines (a long fuzzer run
+ * makes a few hundred thousand); later lines are printed, not kept.
+ */
+#define QRUN_MAX_LINES	(1 << 22)
 
 struct qline {
 	double t;		/* seconds since t0 */
@@ -51,6 +65,19 @@ int qrun_cmd(struct qrun *r, const char *cmd, int secs);
 
 /* As qrun_cmd(), passing @fd along (SCM_RIGHTS), as "getfd" wants */
 int qrun_cmd_fd(struct qrun *r, const char *cmd, int fd, int secs);
+
+/*
+ * Sends @cmd without waiting for its answer, so that several commands
+ * are in flight at once; 0 or -1. qrun_answer() finds the answers.
+ */
+int qrun_send(struct qrun *r, const char *cmd);
+
+/*
+ * The index of the first answer ("return" or "error") after @*from,
+ * waiting up to @secs for it; -1 if none came. On success *@from is set
+ * past it.
+ */
+int qrun_answer(struct qrun *r, int *from, int secs);
 
 /*
  * The index of the first line after @*from that contains @pat (console
