@@ -31,7 +31,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 H := harness
 .NOTPARALLEL:
 .PHONY: all test demo fresh fuzz soak soak-run bench parity peers peers-base kselftest kselftest-base kselftest-upstream \
-	deps base tree export kernel initramfs run qemu qemu-export qemu-bench \
+	deps base tree export kernel initramfs run qemu qemu-export qemu-bench qemu-check \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -53,6 +53,7 @@ help:
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
+	@echo 'make qemu-check        the QEMU series: git am, QEMU'"'"'s checkpatch, each patch built (QCHECK=quick: no builds)'
 	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
 	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
 
@@ -148,6 +149,15 @@ qemu-bench: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh qemu-bench
 	@grep -hE '(qemu_suspend|e2e): cycle [0-9]+: .* -> vCPU back at the entry point' \
 		$(BUILD)/logs/qemu-bench-latest.log | sed 's/^# //'
+
+# The QEMU series as upstream takes it: git am on the pinned base, QEMU's
+# checkpatch.pl on each patch (QCHECK=quick: that only), each patch built
+# on its own (harness/qemu-check.sh).
+QCHECK ?= full
+qemu-check:
+	@$(H)/deps.sh qemu
+	@$(H)/qemu-base.sh
+	@$(H)/qemu-check.sh $(QCHECK)
 
 qemu-export:
 	@BASE_REF=base SUBJECT_PREFIX='PATCH 7.2' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
