@@ -401,21 +401,49 @@ static void expect_return(enum action a, const char *cmd, char *res,
 			  err);
 }
 
+/* Whether a QMP line in [@from, @to) contains @pat */
+static bool event_between(int from, int to, const char *pat)
+{
+	for (; from < to; from++)
+		if (qrun_line(from)->qmp && strstr(qrun_line(from)->text, pat))
+			return true;
+	return false;
+}
+
 static void act_wakeup(char *res, size_t size)
 {
 	char err[ERR_SIZE];
+	bool was_suspended;
+	int sent, i;
 
-	if (!send_action("{\"execute\": \"system_wakeup\"}", err, res, size))
+	/*
+	 * The guest may suspend between the command's sending and its
+	 * handling: a SUSPEND event before the answer makes a success right,
+	 * and the WAKEUP it causes may come before the answer or after it.
+	 */
+	fold_to(qrun_nr_lines());
+	sent = qrun_nr_lines();
+	was_suspended = state == VM_SUSPENDED;
+	i = command("{\"execute\": \"system_wakeup\"}");
+	if (i < 0)
 		return;
+	answer_error(i, err, ERR_SIZE);
+	snprintf(res, size, "%s%s", err[0] ? "error: " : "return", err);
 	if (!err[0]) {
-		if (state != VM_SUSPENDED) {
+		if (!was_suspended &&
+		    !event_between(sent, i, "\"event\": \"SUSPEND\"")) {
+			fold_to(i);
 			violation(false, "system_wakeup worked while %s",
 				  state_names[state]);
 			return;
 		}
-		state = VM_RUNNING;
 		wakes_owed++;
-	} else if (!strstr(err, "not in suspended state")) {
+		fold_to(i);
+		state = VM_RUNNING;
+		return;
+	}
+	fold_to(i);
+	if (!strstr(err, "not in suspended state")) {
 		violation(false, "system_wakeup: unexpected error \"%s\"", err);
 	} else if (state == VM_SUSPENDED && !wait_for(UNTIL_NOT_SUSPENDED, SETTLE_SECS)) {
 		/* Only a wake-up already under way excuses it */
@@ -423,13 +451,40 @@ static void act_wakeup(char *res, size_t size)
 	}
 }
 
+/*
+ * Sends @cmd, which stops the VM for its work (savevm, loadvm), and folds
+ * QEMU's lines up to its STOP event (none from a stopped VM), so that the
+ * model says what the command found; what follows is the command's doing,
+ * and the guest's again. The answer's index, or -1.
+ */
+static int command_until_stop(const char *cmd)
+{
+	int sent, i, stop_at;
+
+	fold_to(qrun_nr_lines());
+	sent = qrun_nr_lines();
+	i = command(cmd);
+	if (i < 0)
+		return -1;
+	for (stop_at = sent; stop_at < i; stop_at++)
+		if (qrun_line(stop_at)->qmp &&
+		    strstr(qrun_line(stop_at)->text, "\"event\": \"STOP\""))
+			break;
+	fold_to(stop_at);
+	return i;
+}
+
 static void act_savevm(char *res, size_t size)
 {
 	char err[ERR_SIZE];
+	int i = command_until_stop(HMP("savevm fz"));
 
-	if (!send_action(HMP("savevm fz"), err, res, size))
+	if (i < 0)
 		return;
+	answer_error(i, err, ERR_SIZE);
+	snprintf(res, size, "%s%s", err[0] ? "error: " : "return", err);
 	if (err[0]) {
+		fold_to(i);
 		violation(false, "savevm: \"%s\"", err);
 		return;
 	}
@@ -438,42 +493,54 @@ static void act_savevm(char *res, size_t size)
 	snapshot_cycle = last_cycle;
 	snprintf(res, size, "return (the guest %s, cycle %d)",
 		 snapshot_asleep ? "asleep" : "awake", snapshot_cycle);
+	fold_to(i);
 }
 
 static void act_loadvm(char *res, size_t size)
 {
 	char err[ERR_SIZE];
+	enum vm_state from;
+	int i = command_until_stop(HMP("loadvm fz"));
 
-	if (!send_action(HMP("loadvm fz"), err, res, size))
+	if (i < 0)
 		return;
+	/* The model takes the load's result before what the guest does next */
+	from = state;
+	answer_error(i, err, ERR_SIZE);
+	snprintf(res, size, "%s%s", err[0] ? "error: " : "return", err);
 	if (!have_snapshot) {
 		if (!strstr(err, "does not exist")) {
+			fold_to(i);
 			violation(false, "loadvm with no snapshot: \"%s\"", err);
 			return;
 		}
 		/* hmp_loadvm() stops the VM first, and a failed load leaves it so */
-		if (!paused(state)) {
-			state = state == VM_RUNNING ? VM_PAUSED : VM_PAUSED_ASLEEP;
+		if (!paused(from)) {
+			state = from == VM_RUNNING ? VM_PAUSED : VM_PAUSED_ASLEEP;
 			paused_as = "restore-vm";
 		}
+		fold_to(i);
 		return;
 	}
 	if (err[0]) {
+		fold_to(i);
 		violation(false, "loadvm: \"%s\"", err);
 		return;
 	}
 	loaded_since_alarm = true;
 	snprintf(res, size, "return (back to cycle %d, %s)", snapshot_cycle,
 		 snapshot_asleep ? "asleep" : "awake");
-	if (paused(state)) {
+	if (paused(from)) {
 		state = snapshot_asleep ? VM_PAUSED_ASLEEP : VM_PAUSED;
-	} else if (state == VM_RUNNING) {
+	} else if (from == VM_RUNNING) {
 		/* A running VM stays so: a sleeping snapshot is woken */
+		state = VM_RUNNING;
 		if (snapshot_asleep)
 			wakes_owed++;
 	} else {
 		state = snapshot_asleep ? VM_SUSPENDED : VM_RUNNING;
 	}
+	fold_to(i);
 }
 
 /* Takes action @a; what it answered into @res. The model moves with it. */
