@@ -3,11 +3,11 @@
  * qemu_fuzz: a seeded, replayable fuzzer of the patched QEMU's (qemu/)
  * run states, over QMP.
  *
- *   qemu_fuzz [--seed N] [--sequences N] [--kernel IMAGE] [--qemu PATH]
+ *   qemu_fuzz [--seed N] [--sequences N] [--alarm SECS] [--kernel IMAGE] [--qemu PATH]
  *
  * One QEMU (virt,system-suspend=on, 2 vCPUs) runs l2/suspend.c with
  * wake=any cycles=100000: it suspends again and again, woken by whatever
- * comes first (its RTC alarm A s ahead, A drawn from the seed; a console
+ * comes first (its RTC alarm A s ahead, A drawn from the seed or --alarm; a console
  * byte; system_wakeup). Each of N sequences waits until the guest is
  * asleep or awake (drawn), then takes 1-6 actions drawn from query-status,
  * stop, cont, system_wakeup, a console byte, system_powerdown,
@@ -100,6 +100,7 @@ static unsigned long long seed = 1;
 static uint64_t rng;
 static int sequences = 12;
 static int alarm_secs;
+static int alarm_arg;		/* --alarm: else drawn, 3-8 s */
 static struct qrun qr;
 
 static enum vm_state state = VM_RUNNING;
@@ -788,7 +789,10 @@ static int run(void)
 	char append[160];
 	int ran;
 
+	/* drawn even when given, so that a seed draws the same actions */
 	alarm_secs = 3 + rng_below(6);
+	if (alarm_arg > 0)
+		alarm_secs = alarm_arg;
 	snprintf(append, sizeof(append),
 		 "console=ttyAMA0 panic=-1 mode=honour wake=any cycles=100000 alarm=%d",
 		 alarm_secs);
@@ -824,7 +828,7 @@ static int run(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_fuzz [--seed N] [--sequences N] [--kernel IMAGE] [--qemu PATH]\n");
+	fprintf(stderr, "usage: qemu_fuzz [--seed N] [--sequences N] [--alarm SECS] [--kernel IMAGE] [--qemu PATH]\n");
 	exit(1);
 }
 
@@ -841,6 +845,8 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--sequences"))
 			sequences = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--alarm"))
+			alarm_arg = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--kernel"))
 			kernel = argv[++i];
 		else if (!strcmp(argv[i], "--qemu"))
