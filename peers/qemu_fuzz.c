@@ -172,6 +172,16 @@ static bool qemu_gone(void)
 
 	if (qr.status == -1 && waitpid(qr.pid, &status, WNOHANG) == qr.pid)
 		qr.status = status;
+	if (qr.status == -1 && qr.qmp < 0) {
+		/* The socket closed: the exit status follows, say how it died */
+		qrun_wait_exit(&qr, 10);
+		if (qr.status != -1 && WIFSIGNALED(qr.status))
+			printf("%s: QEMU was killed by signal %d\n", tag,
+			       WTERMSIG(qr.status));
+		else if (qr.status != -1)
+			printf("%s: QEMU exited with status %d\n", tag,
+			       WEXITSTATUS(qr.status));
+	}
 	return qr.status != -1 || qr.qmp < 0;
 }
 
