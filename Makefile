@@ -15,9 +15,14 @@ QEMU_SMP  ?= 2
 QEMU_MEM  ?= 2G
 SUITE_FILE ?= harness/suite.list
 PATCHES   ?= $(CURDIR)/patches
-# The QEMU series (qemu/patches) and where Debian's QEMU is built with it.
-QEMU_PATCHES ?= $(CURDIR)/qemu/patches
-QBUILD    ?= $(CURDIR)/build/qemu
+# The QEMU base (7.2: bookworm's, qemu/; 10.0, 11.1: qemu/VERSION/, in
+# progress), its series and where Debian's QEMU is built with it.
+QEMU      ?= 7.2
+QEMU_DIR  := $(CURDIR)/qemu$(if $(filter-out 7.2,$(QEMU)),/$(QEMU))
+QEMU_PATCHES ?= $(QEMU_DIR)/patches
+QBUILD    ?= $(CURDIR)/build/qemu$(if $(filter-out 7.2,$(QEMU)),-$(QEMU))
+# (another base logs in its own directory, not over 7.2's logs in $(BUILD))
+QLOGS     := $(if $(filter-out 7.2,$(QEMU)),LOGS=$(QBUILD)/logs)
 OUT       := $(BUILD)/out$(if $(CONFIG),-$(CONFIG))
 
 # The elapsed time on every stage line counts from here (milliseconds).
@@ -25,7 +30,7 @@ ifndef HARNESS_T0
 HARNESS_T0 := $(shell date +%s%3N)
 endif
 export BASE HOST FRESH_DIR CACHE_DIR BUILD CONFIG TESTS SUITE_FILE PATCHES QEMU_SMP QEMU_MEM OUT HARNESS_T0 \
-	QEMU_PATCHES QBUILD
+	QEMU_DIR QEMU_PATCHES QBUILD
 export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
@@ -52,6 +57,7 @@ help:
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
+	@echo 'make qemu QEMU=10.0    the same on trixie'"'"'s QEMU 10.0 (11.1: sid'"'"'s; qemu/VERSION/, in progress)'
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
 	@echo 'make qemu-check        the QEMU series: git am, QEMU'"'"'s checkpatch, each patch built (QCHECK=quick: no builds)'
 	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
@@ -140,9 +146,10 @@ deps:
 # Debian bookworm's QEMU with the QEMU series (qemu/), cross-built static
 # for the L1 against a private sysroot of Debian's arm64 -dev packages.
 qemu:
+	@test -f $(QEMU_DIR)/source.lock || { echo "error: QEMU=$(QEMU): no $(QEMU_DIR)/source.lock (7.2, 10.0, 11.1)" >&2; exit 1; }
 	@$(H)/deps.sh qemu
-	@$(H)/qemu-base.sh
-	@$(H)/qemu-build.sh
+	@$(QLOGS) $(H)/qemu-base.sh
+	@$(QLOGS) $(H)/qemu-build.sh
 
 qemu-bench: SUITE_FILE = harness/qemu-bench.list
 qemu-bench: deps base tree kernel initramfs qemu
@@ -160,7 +167,7 @@ qemu-check:
 	@$(H)/qemu-check.sh $(QCHECK)
 
 qemu-export:
-	@BASE_REF=base SUBJECT_PREFIX='PATCH 7.2' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
+	@BASE_REF=base SUBJECT_PREFIX='PATCH $(QEMU)' $(H)/export.sh $(QBUILD)/src $(QEMU_PATCHES)
 	@$(H)/series-hash.sh $(QEMU_PATCHES) "" >$(QBUILD)/series.stamp
 
 selftest-harness:

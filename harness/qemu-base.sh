@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Make $CACHE_DIR/qemu-VERSION.git: Debian's QEMU source package as
-# qemu/source.lock pins it, Debian's own debian/patches applied (what
-# `dpkg-source -x` gives a packager), committed once with a fixed
-# identity and date and tagged "base". The QEMU series applies on it.
+# qemu/source.lock (another base: $QEMU_DIR/source.lock) pins it, Debian's
+# own debian/patches applied (what `dpkg-source -x` gives a packager),
+# committed once with a fixed identity and date and tagged "base". The
+# QEMU series applies on it.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
 
-lock=${QEMU_LOCK:-$here/../qemu/source.lock}
+lock=${QEMU_LOCK:-${QEMU_DIR:-$here/../qemu}/source.lock}
 [ -r "$lock" ] || die "cannot read $lock"
 field() { awk -v k="$1" '$1 == k { print $2 }' "$lock"; }
 pkg=$(field package) version=$(field version) suite=$(field suite)
@@ -45,7 +46,9 @@ if ! check_all 2>/dev/null; then
 	archive=$(debian_archive "$suite")
 	{
 		echo "deb-src [trusted=yes] $archive $suite main"
-		echo "deb-src [trusted=yes] $(debian_archive "$suite-security") $suite-security main"
+		# sid (unstable) has no security suite
+		[ "$suite" = sid ] ||
+			echo "deb-src [trusted=yes] $(debian_archive "$suite-security") $suite-security main"
 	} >"$apt_dir/etc/sources.list"
 	opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
 	      -o "Dir::Etc::SourceParts=-"

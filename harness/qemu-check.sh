@@ -14,8 +14,9 @@ here=$(dirname "$0")
 mode=${1:?usage: qemu-check.sh quick|full}
 : "${QBUILD:?}"
 top=$(realpath "$here/..")
-pdir=${QEMU_PATCHES:-$top/qemu/patches}
-upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' "$top/qemu/source.lock")
+qdir=${QEMU_DIR:-$top/qemu}
+pdir=${QEMU_PATCHES:-$qdir/patches}
+upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' "${QEMU_LOCK:-$qdir/source.lock}")
 base=$CACHE_DIR/qemu-$upstream.git
 work=$QBUILD/check
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series" | grep -v cover-letter)
