@@ -468,9 +468,11 @@ static void act_wakeup(char *res, size_t size)
  * model says what the command found; what follows is the command's doing,
  * and the guest's again. The answer's index, or -1.
  */
+static int stop_at;	/* command_until_stop(): its STOP's line, or the answer's */
+
 static int command_until_stop(const char *cmd)
 {
-	int sent, i, stop_at;
+	int sent, i;
 
 	fold_to(qrun_nr_lines());
 	sent = qrun_nr_lines();
@@ -500,7 +502,14 @@ static void act_savevm(char *res, size_t size)
 		return;
 	}
 	have_snapshot = true;
-	snapshot_asleep = asleep(state);
+	/*
+	 * A WAKEUP between the save's STOP and its answer was requested
+	 * before the save (QEMU says "running" from the request on): the
+	 * snapshot holds a guest on its way to wake, which QEMU saves as
+	 * running, and which wakes as soon as it is loaded.
+	 */
+	snapshot_asleep = asleep(state) &&
+			  !event_between(stop_at, i, "\"event\": \"WAKEUP\"");
 	snapshot_cycle = last_cycle;
 	snprintf(res, size, "return (the guest %s, cycle %d)",
 		 snapshot_asleep ? "asleep" : "awake", snapshot_cycle);
