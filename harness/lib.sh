@@ -64,6 +64,20 @@ base_vars() {
 	echo "PKG=${f[1]} VERSION=${f[2]} SUITE=${f[3]} DEB_SHA=${f[4]} TAR_SHA=${f[5]}"
 }
 
+# qemu_base_vars: the QEMU base that $QEMU_DIR picks (qemu/ for 7.2,
+# qemu/VERSION/ for the others) as qdir, its series as pdir
+# ($QEMU_PATCHES if set), its upstream version and its cached
+# repository as base.
+qemu_base_vars() {
+	local top
+	top=$(realpath "$(dirname "${BASH_SOURCE[0]}")/..")
+	qdir=${QEMU_DIR:-$top/qemu}
+	pdir=${QEMU_PATCHES:-$qdir/patches}
+	upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' \
+		"${QEMU_LOCK:-$qdir/source.lock}")
+	base=$CACHE_DIR/qemu-$upstream.git
+}
+
 # cpio_list DIR: the gen_init_cpio list (linux/usr/gen_init_cpio.c) of
 # everything below DIR, sorted: owned by root, each with its own mode.
 cpio_list() {

@@ -19,10 +19,7 @@ here=$(dirname "$0")
 
 : "${QBUILD:?}"
 top=$(realpath "$here/..")
-qdir=${QEMU_DIR:-$top/qemu}
-pdir=${QEMU_PATCHES:-$qdir/patches}
-upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' "${QEMU_LOCK:-$qdir/source.lock}")
-base=$CACHE_DIR/qemu-$upstream.git
+qemu_base_vars
 src=$QBUILD/src bld=$QBUILD/build sysroot=$QBUILD/sysroot
 mkdir -p "$QBUILD"
 

@@ -13,11 +13,7 @@ here=$(dirname "$0")
 
 mode=${1:?usage: qemu-check.sh quick|full}
 : "${QBUILD:?}"
-top=$(realpath "$here/..")
-qdir=${QEMU_DIR:-$top/qemu}
-pdir=${QEMU_PATCHES:-$qdir/patches}
-upstream=$(awk '$1 == "version" { sub(/^[0-9]+:/, "", $2); print $2 }' "${QEMU_LOCK:-$qdir/source.lock}")
-base=$CACHE_DIR/qemu-$upstream.git
+qemu_base_vars
 work=$QBUILD/check
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series" | grep -v cover-letter)
 [ "${#patches[@]}" -gt 0 ] || die "$pdir/series lists no patch"
