@@ -53,8 +53,6 @@
 #include "../vmm/events.h"
 #include "qemu_cycle.h"
 
-#define FUZZ_MACHINE	"virt,gic-version=3,system-suspend=on"
-#define FUZZ_INITRD	"/vmm/guest.cpio"
 #define DISK_PATH	"/tmp/fuzz.qcow2"
 #define DUMP_PATH	"/tmp/fuzz-dump.elf"
 #define CMD_SECS	60	/* every command is answered within this */
@@ -203,7 +201,6 @@ static bool token_at(const char *p, const char *tail, char *out)
 /* A console line: the guest's token, its verdicts, its cycles */
 static void fold_console(int i, const char *text)
 {
-	static const char boot[] = GUEST GUEST_TOKEN " ";
 	static const char kept[] = ": " GUEST_TOKEN " ";
 	static const char *const oopses[] = {
 		"Kernel panic", "Internal error", "Unable to handle kernel",
@@ -212,8 +209,7 @@ static void fold_console(int i, const char *text)
 	char tok[9];
 	size_t k;
 
-	p = strstr(text, boot);
-	if (p && token_at(p + strlen(boot), " at boot", tok)) {
+	if (parse_boot_token(text, tok)) {
 		if (token[0])
 			violation(true, "the guest booted again (token %s, was %s): no action resets it",
 				  tok, token);
@@ -815,7 +811,7 @@ static int run(void)
 	snprintf(append, sizeof(append),
 		 "console=ttyAMA0 panic=-1 mode=honour wake=any cycles=100000 alarm=%d",
 		 alarm_secs);
-	if (qemu_start(&qr, NULL, FUZZ_MACHINE, "2", kernel, FUZZ_INITRD,
+	if (qemu_start(&qr, NULL, MACHINE_ON, "2", kernel, INITRD,
 		       append, NULL, false) ||
 	    qrun_qmp_connect(&qr, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");
