@@ -35,7 +35,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 
 H := harness
 .NOTPARALLEL:
-.PHONY: all test demo fresh fuzz soak soak-run bench parity peers peers-base kselftest kselftest-base kselftest-upstream \
+.PHONY: all test demo fresh fuzz soak soak-run bench parity peers peers-base host-peers kselftest kselftest-base kselftest-upstream \
 	deps base tree export kernel initramfs run qemu qemu-export qemu-bench qemu-check \
 	check check-quick selftest-harness clean distclean help
 
@@ -52,6 +52,7 @@ help:
 	@echo 'make soak HOURS=N      the long fuzz runs for N hours on the debug kernel, with their figures'
 	@echo 'make parity            make test, then the same suite on upstream 6.12'
 	@echo 'make peers             Debian stock kernels and QEMU, on the series and on the base'
+	@echo 'make host-peers HOSTKERNEL=bookworm|trixie   Debian'"'"'s stock 6.1|6.12 as the L1 host, the QEMU series'"'"' peers tests (QEMU=10.0 too)'
 	@echo 'make kselftest         kvm selftests installed and run the kernel way (run_kselftest.sh), series and base'
 	@echo 'make kselftest-upstream   6.12'"'"'s kvm selftests the same way, after make kselftest (UPSTREAM=6.1: 6.1'"'"'s)'
 	@echo 'make tree / export     work tree of the series in build/linux / back to patches/'
@@ -117,6 +118,18 @@ peers: deps base tree kernel initramfs qemu
 peers-base: SUITE_FILE = harness/peers.list
 peers-base: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers-base
+
+# Issue 26: Debian's stock cloud kernel of HOSTKERNEL (bookworm: 6.1,
+# trixie: 6.12; pinned in harness/peers.lock, harness/hosts.lock, nothing
+# built) as the L1 KVM host, with the QEMU series of QEMU= and the peers
+# tests of HOST_TESTS; Debian's unpatched QEMU is that of the series' base
+# (DEBIAN_QEMU=bookworm|trixie: another). harness/host-peers.sh.
+HOSTKERNEL ?= bookworm
+HOST_TESTS ?= peer:qemu-suspend,peer:qemu-deny,peer:qemu-migrate,peer:qemu-manage-*,peer:qemu-offcmp
+host-peers: SUITE_FILE = harness/peers.list
+host-peers: TESTS = $(HOST_TESTS)
+host-peers: deps base tree kernel initramfs qemu
+	@$(QLOGS) $(H)/host-peers.sh $(HOSTKERNEL)
 
 # SPEC §8, CI's way (harness/kselftest.sh, docs/kselftest.md): the
 # series' kvm collection from the kernel's own install, run by

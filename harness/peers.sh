@@ -35,9 +35,11 @@ if [ "${1:-}" = --compare ]; then
 fi
 
 name=${1:?usage: peers.sh NAME | --compare LOG LOG}
-lock=$here/peers.lock
+# PEERS_LOCK: another lock of that form (make host-peers: trixie's QEMU).
+lock=${PEERS_LOCK:-$here/peers.lock}
 root=$BUILD/peers-root
 unpack_dir=$CACHE_DIR/peers-unpacked
+[ "$lock" = "$here/peers.lock" ] || unpack_dir+=-$(basename "$lock" .lock)
 
 stage "peers: packages of $(basename "$lock")"
 paths=$("$here/fetch-deb.sh" "$lock")
@@ -61,6 +63,15 @@ done < <(grep -v '^#' "$lock" | awk '$2 ~ /^linux-image-/')
 
 # QEMU: the rest unpacked once per lock file; keep only what it loads.
 qemu_root=$(unpacked "$lock" "$unpack_dir" 'linux-image-*')
+# A merged-/usr suite (trixie) ships its libraries below /usr only; /lib
+# (where the ELF interpreter is looked for) is base-files' symlink.
+if [ ! -e "$qemu_root/lib" ] && [ -d "$qemu_root/usr/lib" ]; then
+	ln -s usr/lib "$qemu_root/lib"
+fi
+if [ -L "$qemu_root/lib" ]; then
+	mkdir -p "$root/usr/lib"
+	ln -s usr/lib "$root/lib"
+fi
 "$PYTHON" "$here/elf-closure.py" "$qemu_root" /usr/bin/qemu-system-aarch64 |
 	(cd "$qemu_root" && xargs cp -a --parents -t "$root")
 

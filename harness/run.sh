@@ -3,6 +3,7 @@
 # (TCG, nested virtualization), log the console to
 # $BUILD/logs/NAME-<time>.log and judge it. Exit status: the verdict's.
 # SUITE_LIST: the suite that initramfs holds, for the watchdogs and the plan.
+# KERNEL_IMAGE: another L1 kernel than $OUT's (make host-peers: Debian's).
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -22,9 +23,9 @@ esac
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
       -cpu "$cpu" -smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-2G}"
       -nographic -no-reboot -nic none
-      -kernel "$out/arch/arm64/boot/Image" -initrd "${INITRD:-$BUILD/initramfs.cpio}"
+      -kernel "${KERNEL_IMAGE:-$out/arch/arm64/boot/Image}" -initrd "${INITRD:-$BUILD/initramfs.cpio}"
       -append "console=ttyAMA0 panic=-1 ${APPEND:-}")
-stage "boot: $(basename "$(dirname "$out")")/$(basename "$out") on qemu TCG -cpu $cpu ($HOST) -smp ${QEMU_SMP:-2} -m ${QEMU_MEM:-2G}, $n test(s), log $log"
+stage "boot: ${KERNEL_IMAGE:-$(basename "$(dirname "$out")")/$(basename "$out")} on qemu TCG -cpu $cpu ($HOST) -smp ${QEMU_SMP:-2} -m ${QEMU_MEM:-2G}, $n test(s), log $log"
 ln -sfn "$(basename "$log")" "$LOGS/$1-latest.log"
 "$PYTHON" "$here/boot.py" "$log" "$suite" -- "${qemu[@]}"
 stage "verdict"
