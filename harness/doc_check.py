@@ -10,6 +10,24 @@ doc_check.py links [--makefile MAKEFILE] [--targets-in FILE]... DOC...
     in code (inline or fenced) in a --targets-in FILE must be a target of
     MAKEFILE. Prints one line per problem and exits 1 if there is any.
 
+doc_check.py numbers [--root DIR] [DOC...]
+    Every number the code can produce, wherever a document states it
+    (README.md, docs/*.md but the dated docs/history.md, the READMEs of
+    the directories, both cover letters and `make help` by default):
+    the default suite's size and each test's position in it, psci_test's
+    case count (and conformance/'s, once it exists), the patch counts of
+    the kernel and QEMU series and of the stable fixes, the function IDs
+    psci_test probes, the harness self-test count, CI's steps, the VMM's
+    size, and the file lists of README's Layout and Documents sections.
+    Each is computed from the code when the check runs; a fact that
+    cannot be computed yet is skipped with its reason. A fenced block
+    after `<!-- doc_check: dated YYYY-MM-DD -->` is a log of that day and
+    is not checked. No document may refer to an issue number or to the
+    project's engineers. Prints one line per problem and exits 1 if any.
+
+doc_check.py selftests
+    The number of results harness/tests/run.sh reports, counted from it.
+
 doc_check.py moved OLD NEW...
     Every non-blank line of OLD must appear in one of the NEW files, with
     whitespace runs collapsed and heading marks dropped (so a paragraph
@@ -20,6 +38,8 @@ import argparse
 import os
 import re
 import sys
+
+import doc_numbers
 
 FENCE = re.compile(r'^\s*(```|~~~)')
 LINK = re.compile(r'!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
@@ -139,12 +159,21 @@ def main():
     lk.add_argument('--makefile', default='Makefile')
     lk.add_argument('--targets-in', action='append', default=[])
     lk.add_argument('docs', nargs='+')
+    nb = sub.add_parser('numbers')
+    nb.add_argument('--root', default='.')
+    nb.add_argument('docs', nargs='*')
+    sub.add_parser('selftests')
     mv = sub.add_parser('moved')
     mv.add_argument('old')
     mv.add_argument('new', nargs='+')
     a = ap.parse_args()
     if a.cmd == 'moved':
         return moved(a.old, a.new)
+    if a.cmd == 'numbers':
+        return doc_numbers.main(a.root, a.docs)
+    if a.cmd == 'selftests':
+        print(doc_numbers.Facts('.').selftests()[0])
+        return 0
     problems = []
     root = os.path.abspath(os.path.dirname(a.makefile) or '.')
     for doc in a.docs:

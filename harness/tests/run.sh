@@ -305,6 +305,36 @@ check docs-bad-target-block 1 '`make fuzzz`: no such target' \
 check docs-bad-count 1 '1 document\(s\), 5 problem\(s\)$' \
 	doc_check --targets-in $d/doc-bad.md $d/doc-bad.md
 
+# The numbers the documents state, against what the code gives when the
+# check runs: a sample stating a wrong one of each kind fails on each,
+# and not in a block dated as an old log; a copy of README.md with the
+# default suite's size made stale fails, naming it.
+"$PYTHON" $h/doc_check.py numbers $d/doc-numbers.md >"$tmp/dn.out" 2>&1 || true
+dn() { check "docs-numbers-$1" 0 "^$d/doc-numbers.md:$2: $3" cat "$tmp/dn.out"; }
+dn suite-boot 7 '"999 test\(s\)": the default suite.s size is [0-9]+ '
+dn suite-initramfs 6 '"initramfs: 999 test\(s\)": the default suite'
+dn suite-position 8 '"ok 999 selftests: kvm: psci_test": kvm:psci_test.s position'
+dn suite-counts 10 '"997 passed, 0 failed, 1 skipped": the default suite'
+dn psci-cases 13 '"999 cases": psci_test.s case count is [0-9]+ '
+dn psci-skipped 13 '"998 of 999 cases skipped"'
+dn psci-nocap 14 '"the 999 cases that need no capability"'
+dn tree-line 15 '"\+ 999 stable fix\(es\) \+ 999 patch\(es\)"'
+dn stable 16 '"nineteen stable fix": the stable fix count is [0-9]+ \(patches-stable/series\)'
+dn kernel-series 16 '"999-patch series": the kernel series. patch count is [0-9]+ \(patches/series\)'
+dn qemu-series 16 '"999-patch QEMU series": the QEMU series. patch count is [0-9]+ \(qemu/patches/series\)'
+dn function-ids 17 '"999 other function IDs"'
+dn selftests 18 '"999 self-tests": the harness self-test count is [0-9]+ '
+dn ci-steps 18 '"twenty steps": CI.s steps is [0-9]+ '
+dn vmm-size 19 '"about 99999 lines"'
+dn internal 20 '"issue 27": an internal reference'
+check docs-numbers-conformance 0 'conformance/.s case count|^skip: conformance_cases: ' cat "$tmp/dn.out"
+check docs-numbers-dated 1 '' grep -qE "^$d/doc-numbers.md:2[2-9]:" "$tmp/dn.out"
+check docs-numbers-total 0 '^doc_check numbers: 1 document\(s\), [0-9]+ statement\(s\) checked, 1[67] problem\(s\)$' \
+	cat "$tmp/dn.out"
+sed -E 's/, [0-9]+ test\(s\), log/, 999 test(s), log/' README.md >"$tmp/README.md"
+check docs-numbers-stale 1 '^README.md:[0-9]+: "999 test\(s\)": the default suite.s size is [0-9]+ \(harness/suite.list' \
+	bash -c "cd '$tmp' && '$PYTHON' '$PWD/$h/doc_check.py' numbers --root '$PWD' README.md"
+
 # checkpatch_verdict.py (check.sh): a cited upstream commit that
 # checkpatch cannot look up passes only with the listed title, a new file
 # only if the series' MAINTAINERS patch covers it, an ERROR never.
@@ -315,6 +345,11 @@ check cp-wrong-title 1 'cited as \("KVM: arm64: Rename the KVM_REQ_SLEP handler"
 check cp-not-covered 1 'WARNING:FILE_PATH_CHANGES' cpv $d/cp-cite.patch $d/cp-unknown.log
 check cp-error 1 'ERROR:GIT_COMMIT_ID' \
 	cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-error.log
+# -stable's `commit <id> upstream.` first line: only with a listed full id.
+check cp-stable 0 '' cpv $d/cp-stable.patch $d/cp-stable.log
+check cp-stable-unlisted 1 'the full id is not in' \
+	cpv $d/cp-stable-unlisted.patch $d/cp-stable-unlisted.log
+check cp-stable-elsewhere 1 'ERROR:GIT_COMMIT_ID' cpv $d/cp-cite.patch $d/cp-stable.log
 
 # vmm-e2e's attribution of a wake-up the guest cannot name ("woken by
 # untold": no pm_wakeup_irq), built for the host and run on sample runs:
@@ -349,6 +384,14 @@ fi
 # The fuzzer's PSCI model (fuzz/psci_model.c), on the host.
 check fuzz-model 0 'psci_model: [0-9]+ of [0-9]+ cases passed$' \
 	make -s -C fuzz test O="$tmp/fuzz-test"
+
+# The count the documents state is the one doc_check.py computes: it
+# must be this run's.
+n=$("$PYTHON" $h/doc_check.py selftests)
+if [ $((pass + fail)) -ne "$n" ]; then
+	fail=$((fail + 1))
+	echo "FAIL: $((pass + fail - 1)) self-test results, but doc_check.py selftests counts $n"
+fi
 
 HARNESS_T0=$t0
 . harness/lib.sh
