@@ -14,6 +14,11 @@ instead:
       patch adds: every file it adds must be covered by an F: pattern
       that a patch of the series (--series) adds to MAINTAINERS.
 
+A backport names its upstream commit as -stable does, on the body's
+first line: `commit <40-hex id> upstream.`. checkpatch knows no such
+line (GIT_COMMIT_ID, and UNKNOWN_COMMIT_ID without the history); both
+pass for that line only, and only if LIST has the full id.
+
 Independently of the log, every `commit <id> ("<title>")` the message
 cites must be in LIST with that title: the lookup checkpatch does in a
 tree that has the history. CHECKs are reported and do not fail.
@@ -25,6 +30,15 @@ import sys
 
 ENTRY = re.compile(r'^(ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)$')
 CITE = re.compile(r'\bcommit\s+([0-9a-f]{12,40})\s+\("([^"]+)"\)', re.I)
+STABLE = re.compile(r'^commit ([0-9a-f]{40}) upstream\.$')
+
+
+def stable_line(patch):
+    """The body's first line if it is `commit <id> upstream.`, else None."""
+    text = open(patch, encoding='utf-8').read()
+    body = text.split('\n\n', 1)[1] if '\n\n' in text else ''
+    first = body.lstrip('\n').split('\n', 1)[0]
+    return first if STABLE.match(first) else None
 
 
 def message(patch):
@@ -95,12 +109,26 @@ def main():
             problems.append('commit %s cited as ("%s"), its title is ("%s")'
                             % (cid, title, known[0]))
 
+    stable = stable_line(a.patch)
+    if stable:
+        sid = STABLE.match(stable).group(1)
+        if sid not in ids:
+            problems.append('%s: the full id is not in %s' % (stable, a.ids))
+            stable = None
+
     pats = maintainer_patterns(a.series)
-    for line in open(a.log, encoding='utf-8', errors='replace'):
-        m = ENTRY.match(line.rstrip('\n'))
+    log = open(a.log, encoding='utf-8', errors='replace').read().split('\n')
+    for n, line in enumerate(log):
+        m = ENTRY.match(line)
         if not m:
             continue
         level, kind, text = m.groups()
+        # checkpatch quotes the line after "#N:"
+        quoted = log[n + 2] if n + 2 < len(log) else ''
+        if (stable and quoted == stable and
+                (level, kind) in (('ERROR', 'GIT_COMMIT_ID'),
+                                  ('WARNING', 'UNKNOWN_COMMIT_ID'))):
+            continue
         if level == 'CHECK':
             continue
         if level == 'WARNING' and kind == 'UNKNOWN_COMMIT_ID':
