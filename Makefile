@@ -62,7 +62,7 @@ help:
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
 	@echo 'make qemu-check        the QEMU series: git am, QEMU'"'"'s checkpatch, each patch built (QCHECK=quick: no builds)'
 	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
-	@echo 'make check-quick       apply, checkpatch, api.rst (what CI runs)'
+	@echo 'make check-quick       apply, checkpatch, api.rst (one of CI'"'"'s steps: .ci/run)'
 
 test: deps $(BUILD)/selftest-harness.ok base tree kernel initramfs
 	@$(H)/run.sh test
@@ -76,7 +76,7 @@ fuzz: SUITE_FILE = harness/fuzz.list
 fuzz: deps base tree kernel initramfs
 	@$(H)/run.sh fuzz
 
-# Issue 18: fuzz.list's entries in rounds of new seeds for HOURS hours, on
+# fuzz.list's entries in rounds of new seeds for HOURS hours, on
 # the debug kernel (KASAN, UBSAN, lockdep, kmemleak scanned after each
 # run); the figures at the end (harness/soak.py).
 HOURS ?= 2
