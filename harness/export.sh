@@ -13,7 +13,7 @@ pdir=${2:-${PATCHES:-$PWD/patches}}
 base=${BASE_REF:-}
 sdir=${STABLE_PATCHES-$PWD/patches-stable}
 
-[ -d "$tree/.git" ] || die "no work tree at $tree (make tree)"
+[ -e "$tree/.git" ] || die "no work tree at $tree (make tree)"
 if [ -z "$base" ]; then
 	base=base
 	git -C "$tree" rev-parse -q --verify series-base >/dev/null && base=series-base
