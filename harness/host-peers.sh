@@ -47,4 +47,19 @@ frag=$here/../configs/l1-stock.config
 	die "$kpkg: an option the L1 needs is not built in (above)"
 stage "host: $kpkg $kver as the L1 (the $(grep -c '^CONFIG_' "$frag") options of $(basename "$frag") built in), Debian's QEMU of $qsuite"
 
-PEERS_LOCK=$qlock KERNEL_IMAGE=$image "$here/peers.sh" "host-$suite"
+rc=0
+PEERS_LOCK=$qlock KERNEL_IMAGE=$image "$here/peers.sh" "host-$suite" || rc=$?
+
+# For the results: peer:qemu-suspend's first cycle as it printed it (the
+# guest kernel's own lines left out) and the three cycles' figures.
+log=$(realpath "$LOGS/host-$suite-latest.log")
+{
+	echo "# L1: $kpkg $kver; QEMU: $(grep -m1 -o '"qemu": {[^}]*}' "$log" || echo none); $log"
+	tr -d '\r' <"$log" | awk '/^(not )?ok / { exit }
+		/^# guest: cycle 1 \(/ { on = 1 }
+		on && !/^# \[ *[0-9]/ { print }
+		/^# qemu_suspend: cycle 1:/ { exit }'
+	grep -m3 '^# qemu_suspend: cycle [0-9]:' "$log" | tr -d '\r' || true
+} >"$LOGS/host-$suite-transcript.txt"
+stage "host: peer:qemu-suspend's first cycle: $LOGS/host-$suite-transcript.txt"
+exit $rc
