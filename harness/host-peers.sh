@@ -55,10 +55,10 @@ PEERS_LOCK=$qlock KERNEL_IMAGE=$image "$here/peers.sh" "host-$suite" || rc=$?
 log=$(realpath "$LOGS/host-$suite-latest.log")
 {
 	echo "# L1: $kpkg $kver; QEMU: $(grep -m1 -o '"qemu": {[^}]*}' "$log" || echo none); $log"
-	tr -d '\r' <"$log" | awk '/^(not )?ok / { exit }
+	tr -d '\r' <"$log" | awk 'done { next } /^(not )?ok / { done = 1 }
 		/^# guest: cycle 1 \(/ { on = 1 }
-		on && !/^# \[ *[0-9]/ { print }
-		/^# qemu_suspend: cycle 1:/ { exit }'
+		on && !done && !/^# \[ *[0-9]/ { print }
+		/^# qemu_suspend: cycle 1:/ { done = 1 }'
 	grep -m3 '^# qemu_suspend: cycle [0-9]:' "$log" | tr -d '\r' || true
 } >"$LOGS/host-$suite-transcript.txt"
 stage "host: peer:qemu-suspend's first cycle: $LOGS/host-$suite-transcript.txt"
