@@ -36,7 +36,7 @@ export CCACHE_DIR ?= $(CACHE_DIR)/ccache
 H := harness
 .NOTPARALLEL:
 .PHONY: all test demo fresh fuzz soak soak-run bench parity peers peers-base host-peers kselftest kselftest-base kselftest-upstream \
-	deps base tree export kernel initramfs run qemu qemu-export qemu-bench qemu-check \
+	deps base tree export kernel initramfs run qemu qemu-export qemu-bench qemu-check qemu-tcg \
 	check check-quick selftest-harness clean distclean help
 
 all: test
@@ -59,6 +59,7 @@ help:
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
 	@echo 'make qemu QEMU=10.0    the same on trixie'"'"'s QEMU 10.0 (11.1: sid'"'"'s; qemu/VERSION/, in progress)'
+	@echo 'make qemu-tcg QEMU=10.0   that series under TCG on this machine (no KVM): suspend, three wake-ups'
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
 	@echo 'make qemu-check        the QEMU series: git am, QEMU'"'"'s checkpatch, each patch built (QCHECK=quick: no builds)'
 	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
@@ -163,6 +164,13 @@ qemu:
 	@$(H)/deps.sh qemu
 	@$(QLOGS) $(H)/qemu-base.sh
 	@$(QLOGS) $(H)/qemu-build.sh
+
+# The series under TCG on this machine (no KVM, no nesting): the 10.0
+# series and later (7.2's is KVM only).
+qemu-tcg: deps base tree kernel initramfs
+	@$(H)/deps.sh qemu-tcg
+	@$(QLOGS) $(H)/qemu-base.sh
+	@$(QLOGS) $(H)/qemu-tcg.sh
 
 qemu-bench: SUITE_FILE = harness/qemu-bench.list
 qemu-bench: deps base tree kernel initramfs qemu

@@ -17,10 +17,14 @@ needs=(
 	rst2pseudoxml:python3-docutils
 )
 
-# deps.sh qemu: also what building Debian's QEMU needs (make qemu).
-if [ "${1:-}" = qemu ]; then
+# deps.sh qemu: also what building Debian's QEMU needs (make qemu);
+# qemu-tcg: and building it for this machine (make qemu-tcg).
+case ${1:-} in qemu | qemu-tcg)
 	needs+=(meson:meson ninja:ninja-build pkg-config:pkg-config
-		dpkg-source:dpkg-dev)
+		dpkg-source:dpkg-dev) ;;
+esac
+if [ "${1:-}" = qemu-tcg ]; then
+	needs+=(/usr/include/glib-2.0/glib.h:libglib2.0-dev)
 fi
 
 missing=()

@@ -78,6 +78,31 @@ qemu_base_vars() {
 	base=$CACHE_DIR/qemu-$upstream.git
 }
 
+# qemu_tree SRC: SRC, a clone of the QEMU base ($base, from
+# qemu_base_vars) with the series in $pdir applied, re-applied only when
+# the series changed (as tree.sh does for the kernel).
+qemu_tree() {
+	local src=$1 want stampf n here
+	here=$(dirname "${BASH_SOURCE[0]}")
+	want=$("$here/series-hash.sh" "$pdir" "")
+	stampf=$QBUILD/series.stamp
+	if [ -d "$src/.git" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$want" ]; then
+		stage "qemu: tree $src (series unchanged)"
+		return 0
+	fi
+	if [ -d "$src/.git" ]; then
+		[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
+			die "$pdir changed but $src has uncommitted changes"
+	else
+		git clone -q --no-checkout "$base" "$src"
+	fi
+	rm -f "$stampf"
+	git -C "$src" checkout -q -f -B series base
+	n=$("$here/apply-series.sh" "$src" "$pdir")
+	echo "$want" >"$stampf"
+	stage "qemu: tree $src = base + $n patch(es)"
+}
+
 # cpio_list DIR: the gen_init_cpio list (linux/usr/gen_init_cpio.c) of
 # everything below DIR, sorted: owned by root, each with its own mode.
 cpio_list() {

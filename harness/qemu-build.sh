@@ -23,24 +23,7 @@ qemu_base_vars
 src=$QBUILD/src bld=$QBUILD/build sysroot=$QBUILD/sysroot
 mkdir -p "$QBUILD"
 
-# The tree: re-applied only when the series changed (as tree.sh does).
-want=$("$here/series-hash.sh" "$pdir" "")
-stampf=$QBUILD/series.stamp
-if [ ! -d "$src/.git" ] || [ "$(cat "$stampf" 2>/dev/null)" != "$want" ]; then
-	if [ -d "$src/.git" ]; then
-		[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
-			die "$pdir changed but $src has uncommitted changes"
-	else
-		git clone -q --no-checkout "$base" "$src"
-	fi
-	rm -f "$stampf"
-	git -C "$src" checkout -q -f -B series base
-	n=$("$here/apply-series.sh" "$src" "$pdir")
-	echo "$want" >"$stampf"
-	stage "qemu: tree $src = base + $n patch(es)"
-else
-	stage "qemu: tree $src (series unchanged)"
-fi
+qemu_tree "$src"
 
 # The sysroot, once per lock file.
 lock=$qdir/sysroot.lock

@@ -26,6 +26,8 @@
 
 const char *qemu = "/peers/qemu/qemu-system-aarch64";
 const char *kernel = "/boot/Image";
+const char *guest_initrd = INITRD;
+const char *accel = "kvm";
 const char *qemu_rtc;
 bool ok = true;
 char guest_token[9];
@@ -45,18 +47,20 @@ void fail(const char *fmt, ...)
 }
 
 /*
- * QEMU's command line: what any user of KVM on arm64 runs, a QMP socket,
- * and the trace events the latencies are measured from and to (on
- * stderr, which the test reads with the console).
+ * QEMU's command line: what any user of KVM on arm64 runs (or of TCG:
+ * -cpu max), a QMP socket, and the trace events the latencies are
+ * measured from and to (on stderr, which the test reads with the
+ * console). The series names them kvm_arm_* on 7.2, where only KVM
+ * suspends, and arm_* on later bases: a pattern takes both.
  */
 static const char *const common_args[] = {
-	"-accel", "kvm", "-cpu", "host", "-m", "256M",
+	"-m", "256M",
 	"-nodefaults", "-no-user-config", "-display", "none",
 	"-serial", "stdio", "-no-reboot",
 	"-qmp", "unix:" QMP_PATH ",server=on,wait=off",
 	"-trace", "pl031_alarm_raised",
-	"-trace", "kvm_arm_resume_from_suspend",
-	"-trace", "kvm_arm_system_wakeup",
+	"-trace", "*" TRACE_RESUME,
+	"-trace", "*" TRACE_WAKEUP,
 	"-trace", "kvm_arm_get_mp_state",
 };
 
@@ -72,6 +76,10 @@ int qemu_start(struct qrun *r, const char *bin, const char *machine,
 
 	unlink(QMP_PATH);
 	v[n++] = (char *)(bin ? bin : qemu);
+	v[n++] = (char *)"-accel";
+	v[n++] = (char *)accel;
+	v[n++] = (char *)"-cpu";
+	v[n++] = (char *)(strcmp(accel, "kvm") ? "max" : "host");
 	for (i = 0; i < sizeof(common_args) / sizeof(*common_args); i++)
 		v[n++] = (char *)common_args[i];
 	for (i = 0; i < sizeof(opt) / sizeof(*opt); i += 2) {
@@ -144,7 +152,7 @@ static bool attribute_untold(struct qrun *r, int n, const char *wake,
 			     int from, int to, int *con)
 {
 	bool alarm = seen(from, to, "pl031_alarm_raised");
-	bool exit = seen(from, to, "kvm_arm_system_wakeup");
+	bool exit = seen(from, to, TRACE_WAKEUP);
 	char pat[64];
 	bool ok;
 
@@ -181,7 +189,7 @@ static void report_latency(int n, const char *wake, double t_wake, int susp,
 			continue;
 		if (alarm < 0 && strstr(l->text, "pl031_alarm_raised"))
 			alarm = i;
-		if (entry < 0 && strstr(l->text, "kvm_arm_resume_from_suspend"))
+		if (entry < 0 && strstr(l->text, TRACE_RESUME))
 			entry = i;
 	}
 	if (!strcmp(wake, "rtc"))
@@ -466,6 +474,10 @@ const char *qemu_test_args(int argc, char **argv, const char **source,
 			kernel = argv[++i];
 		else if (!strcmp(argv[i], "--qemu"))
 			qemu = argv[++i];
+		else if (!strcmp(argv[i], "--initrd"))
+			guest_initrd = argv[++i];
+		else if (!strcmp(argv[i], "--accel"))
+			accel = argv[++i];
 		else if (source && !strcmp(argv[i], "--source"))
 			*source = argv[++i];
 		else
@@ -476,7 +488,10 @@ const char *qemu_test_args(int argc, char **argv, const char **source,
 
 bool qemu_test_can_run(const char *other, bool need_cap)
 {
-	if (access("/dev/kvm", R_OK | W_OK)) {
+	if (strcmp(accel, "kvm")) {
+		/* TCG: QEMU is the guest's firmware, no host kernel involved */
+		need_cap = false;
+	} else if (access("/dev/kvm", R_OK | W_OK)) {
 		printf("%s: SKIP: /dev/kvm: %s\n", tag, strerror(errno));
 		return false;
 	}

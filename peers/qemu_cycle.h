@@ -31,8 +31,14 @@
 #define INITRD		"/vmm/guest.cpio"
 #define STREAM		"/tmp/qemu-migrate.stream"	/* a saved guest */
 
+/* The series' trace events of a wake-up (kvm_arm_* on 7.2, arm_* later) */
+#define TRACE_RESUME	"arm_resume_from_suspend"
+#define TRACE_WAKEUP	"arm_system_wakeup"
+
 extern const char *qemu;	/* the patched QEMU (--qemu) */
 extern const char *kernel;	/* the guest's kernel (--kernel) */
+extern const char *guest_initrd;	/* its initrd (--initrd), INITRD */
+extern const char *accel;	/* -accel (--accel): kvm, or tcg */
 extern const char *qemu_rtc;	/* -rtc's argument for qemu_start(), or NULL */
 extern const char *tag;		/* the test's name, before every line */
 extern bool ok;			/* false once fail() was called */
@@ -115,8 +121,9 @@ int host_has_cap(void);
 
 /*
  * A peer test's command line, MODE [--kernel IMAGE] [--qemu PATH]
- * [--source PATH] (--source only where @source is not NULL): sets
- * kernel, qemu and *@source, calls @usage on anything else, returns MODE.
+ * [--initrd PATH] [--accel kvm|tcg] [--source PATH] (--source only where
+ * @source is not NULL): sets kernel, qemu, guest_initrd, accel and
+ * *@source, calls @usage on anything else, returns MODE.
  */
 const char *qemu_test_args(int argc, char **argv, const char **source,
 			   void (*usage)(void));

@@ -432,7 +432,7 @@ static bool to_other(struct qrun *r, struct cycle *c, const char *dest,
 	}
 	snprintf(uri, sizeof(uri), "fd:%d", fd);
 	mark = qrun_nr_lines();
-	i = qemu_start(&d, dest, MACHINE_OFF, "2", kernel, INITRD, APPEND, uri,
+	i = qemu_start(&d, dest, MACHINE_OFF, "2", kernel, guest_initrd, APPEND, uri,
 		       false);
 	close(fd);
 	if (i) {
@@ -636,7 +636,7 @@ static int run(const struct scenario *s)
 	 * destination), and a snapshot takes its time back with it.
 	 */
 	qemu_rtc = "clock=vm";
-	if (qemu_start(&r, source, MACHINE_ON, "2", kernel, INITRD, append, NULL,
+	if (qemu_start(&r, source, MACHINE_ON, "2", kernel, guest_initrd, append, NULL,
 		       false)) {
 		fail("cannot start %s", source ? source : qemu);
 		return 1;

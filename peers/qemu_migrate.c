@@ -76,7 +76,7 @@ static bool migrate_in(struct qrun *r, const char *machine,
 		return false;
 	}
 	snprintf(uri, sizeof(uri), "fd:%d", fd);
-	i = qemu_start(r, NULL, machine, "2", kernel, INITRD, append, uri,
+	i = qemu_start(r, NULL, machine, "2", kernel, guest_initrd, append, uri,
 		       stopped);
 	close(fd);
 	if (i || qrun_qmp_connect(r, QMP_PATH, STEP_SECS)) {
@@ -126,7 +126,7 @@ static int run_suspended(void)
 	char when[16];
 	int n, mark;
 
-	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, INITRD, append, NULL,
+	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, guest_initrd, append, NULL,
 		       false) ||
 	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");
@@ -169,7 +169,7 @@ static int run_running(const char *src, const char *src_machine,
 	struct cycle c = { 0 };
 	struct qrun r;
 
-	if (qemu_start(&r, src, src_machine, "2", kernel, INITRD, append, NULL,
+	if (qemu_start(&r, src, src_machine, "2", kernel, guest_initrd, append, NULL,
 		       false) ||
 	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");

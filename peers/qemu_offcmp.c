@@ -121,7 +121,7 @@ static bool transcript(const char *bin, char *out)
 
 	*out = 0;
 	close(open(DISK, O_WRONLY | O_CREAT | O_TRUNC, 0600));
-	if (qemu_start(&r, bin, MACHINE_OFF, "2", kernel, INITRD, APPEND, NULL,
+	if (qemu_start(&r, bin, MACHINE_OFF, "2", kernel, guest_initrd, APPEND, NULL,
 		       false) || qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start %s", bin);
 		qrun_kill(&r);

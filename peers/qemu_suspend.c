@@ -3,13 +3,16 @@
  * qemu_suspend: Debian's QEMU with the project's QEMU series (qemu/) on
  * the L1 host, driven over QMP.
  *
- *   qemu_suspend suspend [--kernel IMAGE] [--qemu PATH]
+ *   qemu_suspend suspend [--kernel IMAGE] [--qemu PATH] [--initrd PATH]
+ *		[--accel kvm|tcg]
  *	-M virt,system-suspend=on; the guest (l2/suspend.c, /vmm/guest.cpio)
  *	suspends three times, woken by system_wakeup, by its RTC alarm and
  *	by a byte on its console. Each cycle is checked from QMP (SUSPEND,
  *	query-status "suspended", WAKEUP, "running") and from the guest
  *	(what woke it, the byte read, its PASS at the end); the times from
- *	the wake-up to the guest running again are printed.
+ *	the wake-up to the guest running again are printed. With --accel
+ *	tcg, QEMU emulates the guest's CPU and PSCI itself: no KVM needed,
+ *	so it runs on any host (make qemu-tcg).
  *   qemu_suspend deny [--qemu PATH]
  *	bare-metal guests (vmm/bm-*.Image): SYSTEM_SUSPEND with the other
  *	vCPU on must return DENIED, and with an entry point outside RAM
@@ -45,7 +48,7 @@ static int run_suspend(void)
 	int n, status;
 
 	if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on", "2",
-		       kernel, "/vmm/guest.cpio",
+		       kernel, guest_initrd,
 		       "console=ttyAMA0 panic=-1 mode=honour wake=host,rtc,console alarm=3",
 		       NULL, false))
 		return 1;
@@ -135,7 +138,7 @@ static int run_nocap(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_suspend suspend|deny|nocap [--kernel IMAGE] [--qemu PATH]\n");
+	fprintf(stderr, "usage: qemu_suspend suspend|deny|nocap [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg]\n");
 	exit(1);
 }
 
