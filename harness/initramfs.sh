@@ -4,7 +4,8 @@
 #   /init        l1/init.c, the test runner
 #   /kvm/...     the kvm selftests
 #   /boot/Image  the kernel itself (or $L2_IMAGE), for the VMM's L2 guests
-#   /vmm/... /fuzz/... /bench/... /peers/...  what those directories install
+#   /vmm/... /fuzz/... /bench/... /peers/... /conformance/...
+#                what those directories install
 #   /suite.list  the tests of $SUITE_FILE (harness/suite.list) selected by $TESTS
 set -euo pipefail
 here=$(dirname "$0")
@@ -23,7 +24,7 @@ cp "${L2_IMAGE:-$out/arch/arm64/boot/Image}" "$stg/boot/Image"
 
 # The project's own programs for L1: each directory's Makefile builds
 # static aarch64 binaries into O= and installs them under DESTDIR.
-for dir in vmm fuzz bench peers; do
+for dir in vmm fuzz bench peers conformance; do
 	[ -f "$dir/Makefile" ] || continue
 	name=${dir##*/}
 	if [ "$dir" = vmm ] &&

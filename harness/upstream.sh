@@ -51,12 +51,12 @@ stage "upstream: build: Image (6.12)"
 logged kernel-upstream make -C "$src" O="$out" "${KARCH[@]}" CC="$CROSS_CC" \
 	-j"$JOBS" Image
 
-# The uapi-level tests: psci_test, the VMM's, and the fuzz gate with the
-# same seeds (its model knows 5.10's and 6.12's base KVM, issue 18). The
-# base's own selftests are tied to the kernel they come from
-# (get-reg-list's register list, set_memory_region_test's slot count) and
-# are not compared.
-TESTS=${PARITY_TESTS:-kvm:psci_test,vmm:*,fuzz:gate*} "$here/initramfs.sh"
+# The uapi-level tests: psci_test, the conformance suite, the VMM's, and
+# the fuzz gate with the same seeds (its model knows 5.10's and 6.12's base
+# KVM, issue 18). The base's own selftests are tied to the kernel they come
+# from (get-reg-list's register list, set_memory_region_test's slot count)
+# and are not compared.
+TESTS=${PARITY_TESTS:-kvm:psci_test,conformance:*,vmm:*,fuzz:gate*} "$here/initramfs.sh"
 rc=0
 OUT=$out "$here/run.sh" upstream || rc=$?
 stage "upstream: parity with $(readlink "$ref")"

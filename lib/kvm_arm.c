@@ -1,8 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The names of KVM's and PSCI's values, for the tools' logs (kvm_arm.h).
+ * The names of KVM's and PSCI's values, for the tools' logs, and the
+ * helpers that allocate (kvm_arm.h).
  */
+#include <stdlib.h>
+
 #include "kvm_arm.h"
+
+struct kvm_reg_list *ka_reg_list(int vcpu)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+
+	/* E2BIG, with the count in probe.n */
+	if (!ioctl(vcpu, KVM_GET_REG_LIST, &probe) || errno != E2BIG)
+		return NULL;
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(list->reg[0]));
+	if (!list)
+		return NULL;
+	list->n = probe.n;
+	if (ioctl(vcpu, KVM_GET_REG_LIST, list)) {
+		int e = errno;
+
+		free(list);
+		errno = e;
+		return NULL;
+	}
+	return list;
+}
 
 const char *ka_mp_state_name(uint32_t state)
 {

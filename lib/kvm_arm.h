@@ -35,6 +35,9 @@
 #ifndef KVM_SYSTEM_EVENT_SUSPEND
 #define KVM_SYSTEM_EVENT_SUSPEND	5
 #endif
+#ifndef KVM_CAP_SYSTEM_EVENT_DATA
+#define KVM_CAP_SYSTEM_EVENT_DATA	215
+#endif
 #ifndef KVM_MP_STATE_SUSPENDED
 #define KVM_MP_STATE_SUSPENDED		10
 #endif
@@ -67,6 +70,12 @@ static inline uint64_t ka_thread_cpu_ns(void)
 	return ka_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
+/*
+ * KVM_GET_REG_LIST: the vCPU's registers, in a malloc()ed list the caller
+ * frees; NULL (errno set) on failure.
+ */
+struct kvm_reg_list *ka_reg_list(int vcpu);
+
 /* Names for logs; "UNKNOWN" (or "?") for values KVM/PSCI do not define. */
 const char *ka_mp_state_name(uint32_t state);
 const char *ka_sysev_name(uint32_t type);
@@ -83,6 +92,15 @@ static inline uint32_t ka_sysev_ndata(const struct kvm_run *run)
 	memcpy(&n, (const char *)&run->system_event + 4, sizeof(n));
 	return n;
 }
+
+/* A system register's KVM_{GET,SET}_ONE_REG id, from its encoding. */
+#define KA_SYS_REG(op0, op1, crn, crm, op2)				\
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG |	\
+	 ((uint64_t)(op0) << KVM_REG_ARM64_SYSREG_OP0_SHIFT) |		\
+	 ((uint64_t)(op1) << KVM_REG_ARM64_SYSREG_OP1_SHIFT) |		\
+	 ((uint64_t)(crn) << KVM_REG_ARM64_SYSREG_CRN_SHIFT) |		\
+	 ((uint64_t)(crm) << KVM_REG_ARM64_SYSREG_CRM_SHIFT) |		\
+	 ((uint64_t)(op2) << KVM_REG_ARM64_SYSREG_OP2_SHIFT))
 
 #define KA_CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			 KVM_REG_ARM_CORE_REG(r))
@@ -225,6 +243,43 @@ static inline int ka_dev_attr(int dev, uint32_t group, uint64_t attr, void *val)
 	};
 
 	return ioctl(dev, KVM_SET_DEVICE_ATTR, &a);
+}
+
+static inline int ka_get_dev_attr(int dev, uint32_t group, uint64_t attr,
+				  void *val)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = (uint64_t)(uintptr_t)val,
+	};
+
+	return ioctl(dev, KVM_GET_DEVICE_ATTR, &a);
+}
+
+/* The vCPU's IRQ input line, for a VMM with its own interrupt controller. */
+static inline int ka_set_cpu_irq(int vm, uint32_t vcpu_idx, int level)
+{
+	return ka_irq_line(vm, KVM_ARM_IRQ_TYPE_CPU, vcpu_idx,
+			   KVM_ARM_IRQ_CPU_IRQ, level);
+}
+
+/* A PPI's line (INTID 16-31) of one vCPU, for the in-kernel vGIC. */
+static inline int ka_set_ppi(int vm, uint32_t vcpu_idx, uint32_t intid,
+			     int level)
+{
+	return ka_irq_line(vm, KVM_ARM_IRQ_TYPE_PPI, vcpu_idx, intid, level);
+}
+
+/* Whether the VM can have a device of @type (KVM_CREATE_DEVICE_TEST). */
+static inline int ka_device_supported(int vm, uint32_t type)
+{
+	struct kvm_create_device d = {
+		.type = type,
+		.flags = KVM_CREATE_DEVICE_TEST,
+	};
+
+	return !ioctl(vm, KVM_CREATE_DEVICE, &d);
 }
 
 /*
