@@ -385,7 +385,7 @@ class Checker:
                 v = self.fact('vmm_lines')
                 if v:
                     self.checked += 1
-                    if abs(int(m[1]) - v[0]) > v[0] // 10:
+                    if abs(int(m[1]) - v[0]) > v[0] // 20:
                         self.problems.append('%s: "%s": the VMM has %d lines (%s)'
                                              % (at(m), m[0], v[0], v[1]))
 
