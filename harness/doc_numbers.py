@@ -18,7 +18,7 @@ WORDS = {w: i for i, w in enumerate(
 N = r'(\d+|%s)' % '|'.join(sorted(WORDS, key=len, reverse=True))
 SUSPEND_IDS = {'PSCI_0_2_FN(14)', 'PSCI_0_2_FN64(14)',
                'PSCI_1_0_FN_SYSTEM_SUSPEND', 'PSCI_1_0_FN64_SYSTEM_SUSPEND'}
-INTERNAL = re.compile(r'\b[Ii]ssues? #?\d+|\bother engineers\b')
+INTERNAL = re.compile(r'\b[Ii]ssues? #?\d+|\bother engineers\b|\bSPEC\b')
 DATED = re.compile(r'<!--\s*doc_check:\s*dated\s+\d{4}-\d{2}-\d{2}\b.*?-->')
 FILE_WORD = re.compile(r'^[\w-]+\.(?:c|h|S|md|py|sh|list|lds|config|mak|lock|patch|mk)$')
 
