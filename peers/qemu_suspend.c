@@ -13,10 +13,11 @@
  *	the wake-up to the guest running again are printed. With --accel
  *	tcg, QEMU emulates the guest's CPU and PSCI itself: no KVM needed,
  *	so it runs on any host (make qemu-tcg).
- *   qemu_suspend deny [--qemu PATH]
- *	bare-metal guests (vmm/bm-*.Image): SYSTEM_SUSPEND with the other
- *	vCPU on must return DENIED, and with an entry point outside RAM
- *	INVALID_ADDRESS; each guest powers off only if it got its answer.
+ *   qemu_suspend deny [--qemu PATH] [--initrd PATH] [--accel kvm|tcg]
+ *	bare-metal guests (vmm/bm-*.Image, beside the guest's initrd):
+ *	SYSTEM_SUSPEND with the other vCPU on must return DENIED, and with
+ *	an entry point outside RAM INVALID_ADDRESS; each guest powers off
+ *	only if it got its answer.
  *   qemu_suspend nocap [--kernel IMAGE] [--qemu PATH]
  *	on a host without KVM_CAP_ARM_SYSTEM_SUSPEND, system-suspend=on must
  *	stop QEMU at start-up with an error naming the capability (on a host
@@ -72,6 +73,18 @@ static int run_suspend(void)
 		fail("QEMU did not exit with status 0");
 	qrun_kill(&r);
 	return ok ? 0 : 1;
+}
+
+/* vmm/'s bare-metal guest @name, from where its guest.cpio is (--initrd) */
+static const char *bm_image(const char *name)
+{
+	static char path[4096];
+	const char *slash = strrchr(guest_initrd, '/');
+	int dir = slash ? (int)(slash - guest_initrd) : 1;
+
+	snprintf(path, sizeof(path), "%.*s/%s", dir,
+		 slash ? guest_initrd : ".", name);
+	return path;
 }
 
 /* A bare-metal guest of vmm/: it powers off only on its expected answer */
@@ -154,8 +167,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "suspend")) {
 		ret = run_suspend();
 	} else if (!strcmp(mode, "deny")) {
-		run_bm("/vmm/bm-secondary-on.Image", "bm: PASS: DENIED");
-		run_bm("/vmm/bm-bad-entry.Image", "bm: PASS");
+		run_bm(bm_image("bm-secondary-on.Image"), "bm: PASS: DENIED");
+		run_bm(bm_image("bm-bad-entry.Image"), "bm: PASS");
 		ret = ok ? 0 : 1;
 	} else if (!strcmp(mode, "nocap")) {
 		ret = run_nocap();
