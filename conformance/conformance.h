@@ -366,6 +366,12 @@ void host_test_restore_vgic_timer(void);
 /* t_race.c */
 void host_test_mp_state_race(void);
 
+/* t_vgic.c */
+void host_test_vgic_wakeup_spi(void);
+void host_test_vgic_wakeup_ppi(void);
+void host_test_wakeup_vtimer(void);
+void host_test_wakeup_ptimer(void);
+
 struct test_case {
 	const char *name;
 	void (*host_test)(void);

@@ -12,7 +12,7 @@
 
 #include "conformance.h"
 
-#define CASE_TIMEOUT_S		60
+#define CASE_TIMEOUT_S		90
 
 /*
  * The cases, in the order they run. A case that needs the capability is
@@ -40,6 +40,10 @@ static const struct test_case cases[] = {
 	{ "restore_vgic_spi",          host_test_restore_vgic_spi,          true },
 	{ "restore_vgic_timer",        host_test_restore_vgic_timer,        true },
 	{ "mp_state_race",             host_test_mp_state_race,             true },
+	{ "vgic_wakeup_spi",           host_test_vgic_wakeup_spi,           true },
+	{ "vgic_wakeup_ppi",           host_test_vgic_wakeup_ppi,           true },
+	{ "wakeup_vtimer",             host_test_wakeup_vtimer,             true },
+	{ "wakeup_ptimer",             host_test_wakeup_ptimer,             true },
 };
 
 static int tap_n, n_pass, n_fail, n_skip;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest side of the cases with the in-kernel vGICv3 and the arch
- * timers, and the wait for a timer's wakeup.
+ * KVM_MP_STATE_SUSPENDED with the in-kernel vGICv3 and the arch timers:
+ * what wakes a suspended vCPU (an SPI, a PPI, the virtual or the physical
+ * timer), what must not (a disabled SPI, one whose priority the PMR masks),
+ * the same after a restore into a VM whose vCPU has never run, and that
+ * the wait costs no CPU.
  */
 #include "conformance.h"
 
@@ -16,6 +19,15 @@ volatile uint64_t guest_ptimer_cval;
  * guest_test_suspend() does. PSTATE.I stays set: the guest never takes an
  * interrupt, only KVM's view of them counts.
  */
+/* The counter as the host reads it: the guest's physical counter */
+static uint64_t host_cntvct(void)
+{
+	uint64_t cnt;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(cnt));
+	return cnt;
+}
+
 void guest_test_gic(uint64_t mode)
 {
 	uint64_t ms = mode >> G_MS_SHIFT, freq, now;
@@ -48,6 +60,52 @@ void guest_test_gic(uint64_t mode)
 	guest_test_suspend();
 }
 
+/* A VM with the vGIC, its guest suspended with @mode, its vCPU parked */
+static struct vm *suspended_gic_vm(uint64_t mode)
+{
+	struct vm *vm;
+	struct ucall uc;
+
+	require_vgic_v3();
+	vm = setup_vm_gic(guest_test_gic, mode);
+	expect_eq("KVM_ENABLE_CAP", 0, enable_system_suspend(vm, 0));
+	expect_sync(vm, &vm->vcpus[0], &uc, 1);
+	suspend_and_park(&vm->vcpus[0]);
+	expect_eq("ICC_PMR_EL1 as the guest set it", GIC_PMR,
+		  gic_get_pmr(vm->gic_fd));
+	return vm;
+}
+
+static void resume_and_free(struct vm *vm)
+{
+	resume_at_entry(vm, &vm->vcpus[0]);
+	expect_resumed(vm, &vm->vcpus[0]);
+	vm_free(vm);
+}
+
+/*
+ * vgic_wakeup_spi: with the in-kernel vGIC, an SPI the guest enabled wakes
+ * the suspended vCPU; the one it left disabled does not.
+ */
+void host_test_vgic_wakeup_spi(void)
+{
+	struct vm *vm = suspended_gic_vm(0);
+	struct vcpu *v = &vm->vcpus[0];
+
+	expect_no_wakeup(vm, v, POKE_SPI, MASKED_SPI, "only a disabled SPI raised");
+	run_poked_to_wakeup(vm, v, POKE_SPI, WAKE_SPI);
+	resume_and_free(vm);
+}
+
+/* vgic_wakeup_ppi: the same for a PPI, raised through KVM_IRQ_LINE */
+void host_test_vgic_wakeup_ppi(void)
+{
+	struct vm *vm = suspended_gic_vm(0);
+
+	run_poked_to_wakeup(vm, &vm->vcpus[0], POKE_PPI, WAKE_PPI);
+	resume_and_free(vm);
+}
+
 /*
  * Woken by the guest's own timer: KVM_RUN returns WAKEUP without a poke,
  * not before the timer is due; a signal ends a wait past its due time.
@@ -70,4 +128,42 @@ void expect_timer_wakeup(struct vm *vm, const char *which)
 	expect_wakeup(v, ret);
 	pr_info("%s timer: WAKEUP after %lu ms\n", which,
 		deadline.run_ns / 1000000);
+}
+
+/* wakeup_vtimer: the virtual timer, armed before the call */
+void host_test_wakeup_vtimer(void)
+{
+	struct vm *vm = suspended_gic_vm(G_VTIMER |
+					 (uint64_t)TIMER_DELAY_MS << G_MS_SHIFT);
+	struct vcpu *v = &vm->vcpus[0];
+	uint64_t cval = vcpu_get_reg(v, KVM_REG_ARM_TIMER_CVAL), cnt;
+
+	expect_timer_wakeup(vm, "virtual");
+	cnt = vcpu_get_reg(v, KVM_REG_ARM_TIMER_CNT);
+	TEST_ASSERT(cnt >= cval,
+		    "WAKEUP before the timer was due: virtual counter 0x%lx, CVAL 0x%lx",
+		    cnt, cval);
+	resume_and_free(vm);
+}
+
+/*
+ * wakeup_ptimer: the physical timer, which nVHE KVM emulates with a host
+ * timer of its own and VHE gives the guest directly. The host's virtual
+ * counter is the physical one (a host has no counter offset).
+ */
+void host_test_wakeup_ptimer(void)
+{
+	struct vm *vm = suspended_gic_vm(G_PTIMER |
+					 (uint64_t)TIMER_DELAY_MS << G_MS_SHIFT);
+	uint64_t cval = READ_GUEST_GLOBAL(vm, guest_ptimer_cval), cnt;
+
+	TEST_ASSERT(host_cntvct() < cval,
+		    "the guest's %d ms physical timer expired before the wait: host too slow",
+		    TIMER_DELAY_MS);
+	expect_timer_wakeup(vm, "physical");
+	cnt = host_cntvct();
+	TEST_ASSERT(cnt >= cval,
+		    "WAKEUP before the timer was due: physical counter 0x%lx, CVAL 0x%lx",
+		    cnt, cval);
+	resume_and_free(vm);
 }
