@@ -44,6 +44,7 @@ static const struct test_case cases[] = {
 	{ "vgic_wakeup_ppi",           host_test_vgic_wakeup_ppi,           true },
 	{ "wakeup_vtimer",             host_test_wakeup_vtimer,             true },
 	{ "wakeup_ptimer",             host_test_wakeup_ptimer,             true },
+	{ "undeliverable_pmr",         host_test_undeliverable_pmr,         true },
 };
 
 static int tap_n, n_pass, n_fail, n_skip;

@@ -107,6 +107,23 @@ void host_test_vgic_wakeup_ppi(void)
 }
 
 /*
+ * undeliverable_pmr: an interrupt that is pending and enabled but whose
+ * priority the PMR masks cannot be taken: it must not end the wait (KVM
+ * wakes the vCPU's thread for it, finds nothing to take, and waits again);
+ * one that the PMR lets through then does.
+ */
+void host_test_undeliverable_pmr(void)
+{
+	struct vm *vm = suspended_gic_vm(0);
+	struct vcpu *v = &vm->vcpus[0];
+
+	expect_no_wakeup(vm, v, POKE_SPI, LOW_SPI,
+			 "only an SPI of priority 0xf0 raised, PMR 0xf0");
+	run_poked_to_wakeup(vm, v, POKE_SPI, WAKE_SPI);
+	resume_and_free(vm);
+}
+
+/*
  * Woken by the guest's own timer: KVM_RUN returns WAKEUP without a poke,
  * not before the timer is due; a signal ends a wait past its due time.
  */
