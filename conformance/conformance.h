@@ -372,6 +372,7 @@ void host_test_vgic_wakeup_ppi(void);
 void host_test_wakeup_vtimer(void);
 void host_test_wakeup_ptimer(void);
 void host_test_undeliverable_pmr(void);
+void host_test_suspended_idle(void);
 
 struct test_case {
 	const char *name;

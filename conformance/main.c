@@ -45,6 +45,7 @@ static const struct test_case cases[] = {
 	{ "wakeup_vtimer",             host_test_wakeup_vtimer,             true },
 	{ "wakeup_ptimer",             host_test_wakeup_ptimer,             true },
 	{ "undeliverable_pmr",         host_test_undeliverable_pmr,         true },
+	{ "suspended_idle",            host_test_suspended_idle,            true },
 };
 
 static int tap_n, n_pass, n_fail, n_skip;

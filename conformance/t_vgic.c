@@ -184,3 +184,62 @@ void host_test_wakeup_ptimer(void)
 		    cnt, cval);
 	resume_and_free(vm);
 }
+
+/*
+ * suspended_idle: a suspended vCPU waits without using the CPU, also with
+ * a virtual timer that has fired but whose PPI the guest left disabled, so
+ * that its interrupt cannot be taken: a kernel that woke the vCPU's thread
+ * for such a timer would do so again at once, every time, and spin. The
+ * vCPU thread's CPU time over IDLE_WINDOW_MS must stay under
+ * IDLE_MAX_PERCENT of that time (a spin is close to 100%).
+ */
+#define IDLE_FROM_MS		500
+#define IDLE_WINDOW_MS		3000
+#define IDLE_MAX_PERCENT	10
+
+static void check_idle(struct vm *vm, const char *what)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct poker p = {
+		.vm = vm, .vcpu = v, .poke = POKE_NONE,
+		.cpu_from_ms = IDLE_FROM_MS,
+		.cpu_to_ms = IDLE_FROM_MS + IDLE_WINDOW_MS,
+		.deadline_ms = IDLE_FROM_MS + IDLE_WINDOW_MS + 100,
+	};
+	struct kvm_run *run = v->run;
+	uint64_t percent;
+	int ret;
+
+	ret = run_poked_custom(&p);
+	TEST_ASSERT(ret == -1 && errno == EINTR && p.had_signalled,
+		    "%s: expected EINTR on the signal after %d ms, observed ret %d errno %d exit %u (%s) type %u after %lu ms",
+		    what, p.deadline_ms, ret, errno, run->exit_reason,
+		    exit_name(run->exit_reason), run->system_event.type,
+		    p.run_ns / 1000000);
+	TEST_ASSERT(p.wall_ns, "%s: no CPU time measured", what);
+	percent = p.cpu_ns * 100 / p.wall_ns;
+	pr_info("%s: the vCPU thread used %lu ms of CPU in %lu ms (%lu%%)\n",
+		what, p.cpu_ns / 1000000, p.wall_ns / 1000000, percent);
+	TEST_ASSERT(percent < IDLE_MAX_PERCENT,
+		    "%s: the suspended vCPU's thread used %lu%% of a CPU (expected < %d%%): it spins",
+		    what, percent, IDLE_MAX_PERCENT);
+}
+
+void host_test_suspended_idle(void)
+{
+	struct vm *vm = suspended_gic_vm(0);
+	uint64_t ctl;
+
+	check_idle(vm, "nothing pending");
+	vm_free(vm);
+
+	vm = suspended_gic_vm(G_VTIMER | G_VTIMER_PPI_OFF |
+			      (uint64_t)1 << G_MS_SHIFT);
+	ctl = vcpu_get_reg(&vm->vcpus[0], KVM_REG_ARM_TIMER_CTL);
+	expect_eq("CNTV_CTL.{ENABLE,IMASK}", CNT_CTL_ENABLE,
+		  ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK));
+	check_idle(vm, "virtual timer fired, its PPI disabled");
+	/* Still suspended, and an interrupt it can take still wakes it */
+	run_poked_to_wakeup(vm, &vm->vcpus[0], POKE_SPI, WAKE_SPI);
+	resume_and_free(vm);
+}
