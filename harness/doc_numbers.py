@@ -111,7 +111,9 @@ class Facts:
         for f in sorted(glob.glob(self.p('conformance', '**', '*.c'), recursive=True)):
             rows = table(open(f).read().split('\n'), r'\bcases\[\]\s*=\s*\{')
             if rows is not None:
-                return (len([r for r in rows if re.match(r'\s*\{\s*"', r)]),
+                entries = [r for r in rows if re.match(r'\s*\{\s*"', r)]
+                nocap = sum(1 for r in entries if re.search(r'\bfalse\s*\}', r))
+                return ((len(entries), nocap),
                         'the cases[] table of %s' % os.path.relpath(f, self.root))
         raise Skip('conformance/ has no C file with a cases[] table')
 
@@ -324,24 +326,20 @@ class Checker:
         for m in find(r'%s of %s cases skipped|the %s cases that need no capability|\b%s cases\b'
                       % (N, N, N, N)):
             which = nearest(text, m.start(), cases)
-            if which == 'conformance':
-                v = self.fact('conformance_cases')
-                if v and m[4]:
-                    self.say(at(m), m[0], num(m[4]), v[0], "conformance/'s case count", v[1])
+            if which not in ('psci', 'conformance'):
                 continue
-            if which != 'psci':
-                continue
-            v = self.fact('psci_cases')
+            v = self.fact('psci_cases' if which == 'psci' else 'conformance_cases')
             if not v:
                 continue
             (total, nocap), how = v
+            name = 'psci_test' if which == 'psci' else 'conformance'
             if m[1]:
                 self.say(at(m), m[0], (num(m[1]), num(m[2])), (total - nocap, total),
-                         "(psci_test's cases that need the capability, all its cases)", how)
+                         "(%s's cases that need the capability, all its cases)" % name, how)
             elif m[3]:
-                self.say(at(m), m[0], num(m[3]), nocap, "psci_test's cases that need no capability", how)
+                self.say(at(m), m[0], num(m[3]), nocap, "%s's cases that need no capability" % name, how)
             else:
-                self.say(at(m), m[0], num(m[4]), total, "psci_test's case count", how)
+                self.say(at(m), m[0], num(m[4]), total, "%s's case count" % name, how)
         for m in find(r'\+ (\d+) stable fix\(es\) \+ (\d+) patch\(es\)'):
             a, b = self.fact('stable_fixes'), self.fact('kernel_patches')
             if a and b:
