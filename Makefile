@@ -95,7 +95,7 @@ bench: SUITE_FILE = harness/bench.list
 bench: deps base tree kernel initramfs
 	@LIVE=1 $(H)/run.sh bench
 
-# SPEC §5.3: the same initramfs on Debian's 6.12 (upstream) kernel must
+# Parity: the same initramfs on Debian's 6.12 (upstream) kernel must
 # give the same results as this tree's last `make test`.
 parity: test
 	@$(H)/upstream.sh
@@ -120,7 +120,7 @@ peers-base: SUITE_FILE = harness/peers.list
 peers-base: deps base tree kernel initramfs qemu
 	@$(H)/peers.sh peers-base
 
-# Issue 26: Debian's stock cloud kernel of HOSTKERNEL (bookworm: 6.1,
+# Debian's stock cloud kernel of HOSTKERNEL (bookworm: 6.1,
 # trixie: 6.12; pinned in harness/peers.lock, harness/hosts.lock, nothing
 # built) as the L1 KVM host, with the QEMU series of QEMU= and the peers
 # tests of HOST_TESTS; Debian's unpatched QEMU is that of the series' base
@@ -132,7 +132,7 @@ host-peers: TESTS = $(HOST_TESTS)
 host-peers: deps base tree kernel initramfs qemu
 	@$(QLOGS) $(H)/host-peers.sh $(HOSTKERNEL)
 
-# SPEC §8, CI's way (harness/kselftest.sh, docs/kselftest.md): the
+# The kvm selftests CI's way (harness/kselftest.sh, docs/kselftest.md): the
 # series' kvm collection from the kernel's own install, run by
 # run_kselftest.sh in the L1 beside l1/init on the same programs; then
 # the base alone (as make peers builds it) with its own collection and

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What KVM/arm64 answers in x0 to a PSCI call made by HVC, as far as the
- * answer is defined (SPEC §2-§3): a pure function of the VM's PSCI
+ * answer is defined (api.rst and PSCI 1.0): a pure function of the VM's PSCI
  * version, register width and size, the call and the suspend capability's
  * state. It touches no KVM state, so it runs on the host too
  * (test_psci_model.c).

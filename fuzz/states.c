@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * psci_fuzz --states: the states a VMM's restore and a killed VMM reach
- * (issue 18), one scenario at a time, each on a VM of its own beside the
+ * one scenario at a time, each on a VM of its own beside the
  * slots' VMs, by the states thread:
  *
  * restore   a vGICv3 created but not initialized, the vCPUs initialized

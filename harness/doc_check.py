@@ -4,7 +4,7 @@
 doc_check.py links [--makefile MAKEFILE] [--targets-in FILE]... DOC...
     Every relative link of every DOC must name a file or directory that
     exists (relative to the DOC), unless it leaves the checkout (the
-    MAKEFILE's directory), such as the workplace's ../shared/SPEC.md,
+    MAKEFILE's directory), such as a link to a file beside the checkout,
     which a clone elsewhere does not have; a '#anchor' on a link to a Markdown
     file must be one of that file's headings. Every `make TARGET` written
     in code (inline or fenced) in a --targets-in FILE must be a target of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kselftest.sh NAME: the kvm selftests the way CI runs them (SPEC §8).
+# kselftest.sh NAME: the kvm selftests the way a CI lab runs them.
 #  1. The kernel's own install of $BUILD/linux's kvm collection
 #     (run_kselftest.sh, kselftest-list.txt, kselftest/, kvm/), static
 #     for arm64, in $BUILD/kselftest-install. With KSFT_ADD=DIR (the base

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make soak (issue 18): the long fuzz entries for hours on the debug kernel.
+"""make soak: the long fuzz entries for hours on the debug kernel.
 
   soak.py suite HOURS LIST   the suite: LIST's entries (harness/fuzz.list),
                              each SCALE times as long (SOAK_SCALE, 3: fewer

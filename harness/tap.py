@@ -23,7 +23,7 @@ The same kernel trouble on an L2 guest's console, which a VMM test relays
 as `# [ timestamp] ...` lines, fails the run too. Its last line is
 `N passed, N failed, N skipped`.
 
-kselftest (SPEC section 8, make kselftest; harness/kselftest.sh):
+kselftest (make kselftest; harness/kselftest.sh):
 
   tap.py ksft-suite LIST EXCLUDE TIMEOUT
       the suite of one kselftest boot: each test of the kvm collection

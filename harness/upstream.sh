@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# upstream.sh: the parity check of SPEC §5.3. Build Debian's
+# upstream.sh: the parity check (make parity). Build Debian's
 # linux-source-6.12 (upstream KVM, which has had SYSTEM_SUSPEND since
 # v5.19) with the same config fragment, boot it as the L1 KVM host with
 # the initramfs `make test` packed (the same test binaries, the same L2
@@ -53,7 +53,7 @@ logged kernel-upstream make -C "$src" O="$out" "${KARCH[@]}" CC="$CROSS_CC" \
 
 # The uapi-level tests: psci_test, the conformance suite, the VMM's, and
 # the fuzz gate with the same seeds (its model knows 5.10's and 6.12's base
-# KVM, issue 18). The base's own selftests are tied to the kernel they come
+# KVM). The base's own selftests are tied to the kernel they come
 # from (get-reg-list's register list, set_memory_region_test's slot count)
 # and are not compared.
 TESTS=${PARITY_TESTS:-kvm:psci_test,conformance:*,vmm:*,fuzz:gate*} "$here/initramfs.sh"
