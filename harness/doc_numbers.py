@@ -117,6 +117,16 @@ class Facts:
                         'the cases[] table of %s' % os.path.relpath(f, self.root))
         raise Skip('conformance/ has no C file with a cases[] table')
 
+    def model_cases(self):
+        path = self.p('fuzz/test_psci_model.c')
+        if not os.path.exists(path):
+            raise Skip('no fuzz/test_psci_model.c')
+        rows = table(open(path).read().split('\n'), r'\bcases\[\]\s*=\s*\{')
+        if rows is None:
+            raise Skip('fuzz/test_psci_model.c has no cases[] table')
+        return ((len([r for r in rows if re.match(r'\s*\{\s*"', r)]), None),
+                'the cases[] table of fuzz/test_psci_model.c')
+
     def function_ids(self):
         sources = []
         try:
@@ -322,17 +332,22 @@ class Checker:
                 name = m[1] if ':' in m[1] else 'kvm:' + m[1]
                 want = names.index(name) + 1 if name in names else 'not in it'
                 self.say(at(m), m[0], int(m[2]), want, "%s's position in the default suite" % name, how)
-        cases = {'psci': r'psci_test', 'conformance': r'conformance'}
+        cases = {'psci': r'psci_test', 'conformance': r'conformance',
+                 'model': r'test_psci_model|PSCI model|psci_model'}
         for m in find(r'%s of %s cases skipped|the %s cases that need no capability|\b%s cases\b'
                       % (N, N, N, N)):
             which = nearest(text, m.start(), cases)
-            if which not in ('psci', 'conformance'):
+            if which not in cases:
                 continue
-            v = self.fact('psci_cases' if which == 'psci' else 'conformance_cases')
+            v = self.fact({'psci': 'psci_cases', 'conformance': 'conformance_cases',
+                           'model': 'model_cases'}[which])
             if not v:
                 continue
             (total, nocap), how = v
-            name = 'psci_test' if which == 'psci' else 'conformance'
+            name = {'psci': 'psci_test', 'conformance': 'conformance',
+                    'model': "the fuzzer's PSCI model tests"}[which]
+            if nocap is None and not m[4]:
+                continue  # the model's cases need no capability
             if m[1]:
                 self.say(at(m), m[0], (num(m[1]), num(m[2])), (total - nocap, total),
                          "(%s's cases that need the capability, all its cases)" % name, how)

@@ -329,9 +329,10 @@ dn selftests 18 '"999 self-tests": the harness self-test count is [0-9]+ '
 dn ci-steps 18 '"twenty steps": CI.s steps is [0-9]+ '
 dn vmm-size 19 '"about 99999 lines"'
 dn internal 20 '"issue 27": an internal reference'
+dn model-cases 21 '"999 cases": the fuzzer.s PSCI model tests.s case count is [0-9]+ '
 check docs-numbers-conformance 0 'conformance.s case count|^skip: conformance_cases: ' cat "$tmp/dn.out"
 check docs-numbers-dated 1 '' grep -qE "^$d/doc-numbers.md:2[2-9]:" "$tmp/dn.out"
-check docs-numbers-total 0 '^doc_check numbers: 1 document\(s\), [0-9]+ statement\(s\) checked, 1[67] problem\(s\)$' \
+check docs-numbers-total 0 '^doc_check numbers: 1 document\(s\), [0-9]+ statement\(s\) checked, 1[78] problem\(s\)$' \
 	cat "$tmp/dn.out"
 sed -E 's/, [0-9]+ test\(s\), log/, 999 test(s), log/' README.md >"$tmp/README.md"
 check docs-numbers-stale 1 '^README.md:[0-9]+: "999 test\(s\)": the default suite.s size is [0-9]+ \(harness/suite.list' \
