@@ -90,6 +90,12 @@ static void run_case(const struct test_case *c, bool have_system_suspend)
 		       CASE_TIMEOUT_S);
 		n_fail++;
 	} else {
+		if (WIFSIGNALED(status))
+			printf("# %s: killed by signal %d\n", c->name,
+			       WTERMSIG(status));
+		else if (WEXITSTATUS(status) != KA_EXIT_FAIL)
+			printf("# %s: exit status %d\n", c->name,
+			       WEXITSTATUS(status));
 		printf("not ok %d %s\n", tap_n, c->name);
 		n_fail++;
 	}
