@@ -373,6 +373,7 @@ void host_test_wakeup_vtimer(void);
 void host_test_wakeup_ptimer(void);
 void host_test_undeliverable_pmr(void);
 void host_test_suspended_idle(void);
+void host_test_suspended_idle_fired_timer(void);
 
 struct test_case {
 	const char *name;

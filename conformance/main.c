@@ -46,6 +46,7 @@ static const struct test_case cases[] = {
 	{ "wakeup_ptimer",             host_test_wakeup_ptimer,             true },
 	{ "undeliverable_pmr",         host_test_undeliverable_pmr,         true },
 	{ "suspended_idle",            host_test_suspended_idle,            true },
+	{ "suspended_idle_fired_timer", host_test_suspended_idle_fired_timer, true },
 };
 
 static int tap_n, n_pass, n_fail, n_skip;

@@ -186,12 +186,9 @@ void host_test_wakeup_ptimer(void)
 }
 
 /*
- * suspended_idle: a suspended vCPU waits without using the CPU, also with
- * a virtual timer that has fired but whose PPI the guest left disabled, so
- * that its interrupt cannot be taken: a kernel that woke the vCPU's thread
- * for such a timer would do so again at once, every time, and spin. The
- * vCPU thread's CPU time over IDLE_WINDOW_MS must stay under
- * IDLE_MAX_PERCENT of that time (a spin is close to 100%).
+ * suspended_idle: a suspended vCPU waits without using the CPU: its
+ * thread's CPU time over IDLE_WINDOW_MS must stay under IDLE_MAX_PERCENT
+ * of that time (a spin is close to 100%).
  */
 #define IDLE_FROM_MS		500
 #define IDLE_WINDOW_MS		3000
@@ -223,23 +220,33 @@ static void check_idle(struct vm *vm, const char *what)
 	TEST_ASSERT(percent < IDLE_MAX_PERCENT,
 		    "%s: the suspended vCPU's thread used %lu%% of a CPU (expected < %d%%): it spins",
 		    what, percent, IDLE_MAX_PERCENT);
+	/* Still suspended, and an interrupt it can take still wakes it */
+	run_poked_to_wakeup(vm, v, POKE_SPI, WAKE_SPI);
 }
 
 void host_test_suspended_idle(void)
 {
 	struct vm *vm = suspended_gic_vm(0);
-	uint64_t ctl;
 
 	check_idle(vm, "nothing pending");
-	vm_free(vm);
+	resume_and_free(vm);
+}
 
-	vm = suspended_gic_vm(G_VTIMER | G_VTIMER_PPI_OFF |
-			      (uint64_t)1 << G_MS_SHIFT);
-	ctl = vcpu_get_reg(&vm->vcpus[0], KVM_REG_ARM_TIMER_CTL);
+/*
+ * suspended_idle_fired_timer: the same with a virtual timer that has fired
+ * while the guest has its PPI disabled, so that its interrupt cannot be
+ * taken: a kernel that woke the vCPU's thread for such a timer would do so
+ * again at once, every time. The series' wait does not; Debian's 6.12
+ * kernel used 19% to 30% of a CPU here under TCG (docs/conformance.md).
+ */
+void host_test_suspended_idle_fired_timer(void)
+{
+	struct vm *vm = suspended_gic_vm(G_VTIMER | G_VTIMER_PPI_OFF |
+					 (uint64_t)1 << G_MS_SHIFT);
+	uint64_t ctl = vcpu_get_reg(&vm->vcpus[0], KVM_REG_ARM_TIMER_CTL);
+
 	expect_eq("CNTV_CTL.{ENABLE,IMASK}", CNT_CTL_ENABLE,
 		  ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK));
 	check_idle(vm, "virtual timer fired, its PPI disabled");
-	/* Still suspended, and an interrupt it can take still wakes it */
-	run_poked_to_wakeup(vm, &vm->vcpus[0], POKE_SPI, WAKE_SPI);
 	resume_and_free(vm);
 }
