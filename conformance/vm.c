@@ -5,7 +5,6 @@
  * start in a guest_* function with a stack of their own.
  */
 #include <link.h>
-#include <stdarg.h>
 
 #include "conformance.h"
 
