@@ -187,7 +187,12 @@ static void report_latency(int n, const char *wake, double t_wake, int susp,
 
 		if (l->qmp)
 			continue;
-		if (alarm < 0 && strstr(l->text, "pl031_alarm_raised"))
+		/*
+		 * The last alarm before the vCPU's reset: an earlier one may
+		 * have aborted an attempt still freezing tasks, and the guest
+		 * then set another and tried again.
+		 */
+		if (entry < 0 && strstr(l->text, "pl031_alarm_raised"))
 			alarm = i;
 		if (entry < 0 && strstr(l->text, TRACE_RESUME))
 			entry = i;
