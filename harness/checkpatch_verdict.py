@@ -11,7 +11,7 @@ instead:
       the harness's base repository). The id must be in LIST, and the
       patch must cite it as `commit <id> ("<title>")` with LIST's title.
   FILE_PATH_CHANGES  "does MAINTAINERS need updating?" for a file the
-      patch adds: every file it adds must be covered by an F: pattern
+      patch adds (or renames to): every file it adds must be covered by an F: pattern
       that a patch of the series (--series) adds to MAINTAINERS, or be
       a header under tools/include/, the tools' copy of a kernel header
       (check.sh checks that header's MAINTAINERS section).
@@ -59,6 +59,8 @@ def added_files(patch):
             cur = m.group(2)
         elif line.startswith('new file mode') and cur:
             files.append(cur)
+        elif line.startswith('rename to '):
+            files.append(line[len('rename to '):].strip())
     return files
 
 

@@ -350,6 +350,9 @@ check cp-wrong-title 1 'cited as \("KVM: arm64: Rename the KVM_REQ_SLEP handler"
 check cp-not-covered 1 'WARNING:FILE_PATH_CHANGES' cpv $d/cp-cite.patch $d/cp-unknown.log
 # a tools/include/ header: check.sh asks MAINTAINERS about the kernel's copy
 check cp-tools-include 0 '' cpv $d/cp-tools-include.patch $d/cp-unknown.log
+# a renamed file counts as added: covered by the series' MAINTAINERS lines, or not
+check cp-rename 0 '' cpv --series $d/cp-maint.patch $d/cp-rename.patch $d/cp-rename.log
+check cp-rename-not-covered 1 'WARNING:FILE_PATH_CHANGES' cpv $d/cp-rename.patch $d/cp-rename.log
 check cp-error 1 'ERROR:GIT_COMMIT_ID' \
 	cpv --series $d/cp-maint.patch $d/cp-cite.patch $d/cp-error.log
 # -stable's `commit <id> upstream.` first line: only with a listed full id.
