@@ -53,6 +53,7 @@ PEERS_LOCK=$qlock KERNEL_IMAGE=$image "$here/peers.sh" "host-$suite" || rc=$?
 # For the results: peer:qemu-suspend's first cycle as it printed it (the
 # guest kernel's own lines left out) and the three cycles' figures.
 log=$(realpath "$LOGS/host-$suite-latest.log")
+grep -q 'peer: qemu-suspend.$' "$log" || exit $rc
 {
 	echo "# L1: $kpkg $kver; QEMU: $(grep -m1 -o '"qemu": {[^}]*}' "$log" || echo none); $log"
 	tr -d '\r' <"$log" | awk 'done { next } /^(not )?ok / { done = 1 }
