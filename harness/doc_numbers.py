@@ -69,6 +69,9 @@ class Facts:
     def qemu_patches(self):
         return len(self._series('qemu/patches')), 'qemu/patches/series'
 
+    def qemu10_patches(self):
+        return len(self._series('qemu/10.0/patches')), 'qemu/10.0/patches/series'
+
     def stable_fixes(self):
         return len(self._series('patches-stable')), 'patches-stable/series'
 
@@ -364,19 +367,23 @@ class Checker:
             v = self.fact('stable_fixes')
             if v:
                 self.say(at(m), m[0], num(m[1]), v[0], 'the stable fix count', v[1])
-        series = {'qemu': r'QEMU|qemu/patches', 'kernel': r'kernel|(?<!qemu/)patches/|PATCH 5\.10'}
+        series = {'qemu10': r'qemu/10\.0|`10\.0`|10\.0 series|PATCH 10\.0',
+                  'qemu': r'QEMU(?! 10\.0)|qemu/patches|`7\.2`',
+                  'kernel': r'kernel|(?<!qemu/)(?<!10\.0/)patches/|PATCH 5\.10'}
+        own = 'qemu10' if doc.startswith('qemu/10.0/') else 'qemu' if doc.startswith('qemu/') else 'kernel'
         for m in find(r'\b%s-patch (?:(QEMU) )?series|\b%s patches\b|\[PATCH[^\]\n]*? 0/(\d+)\]' % (N, N)):
             said = m[1] or m[3] or m[4]
             if m[4]:
-                which = 'qemu' if doc.startswith('qemu/') else 'kernel'
+                which = own
             elif m[2]:
                 which = 'qemu'
             else:
-                which = nearest(text, m.start(), series) or ('qemu' if doc.startswith('qemu/') else 'kernel')
+                which = nearest(text, m.start(), series) or own
             v = self.fact(which + '_patches')
             if v:
+                name = {'qemu10': 'QEMU 10.0', 'qemu': 'QEMU'}.get(which, which)
                 self.say(at(m), m[0], num(said), v[0],
-                         'the %s series\' patch count' % which.replace('qemu', 'QEMU'), v[1])
+                         'the %s series\' patch count' % name, v[1])
         for m in find(r'\b%s (other )?function IDs' % N):
             v = self.fact('function_ids')
             if v:
@@ -523,7 +530,8 @@ def help_text(root):
 def default_docs(root):
     docs = ['README.md'] + sorted(os.path.relpath(f, root) for f in glob.glob(os.path.join(root, 'docs', '*.md')))
     docs += sorted(os.path.relpath(f, root) for f in glob.glob(os.path.join(root, '*', 'README.md')))
-    docs += [d for d in ('patches/0000-cover-letter.patch', 'qemu/patches/0000-cover-letter.patch')
+    docs += [d for d in ('patches/0000-cover-letter.patch', 'qemu/patches/0000-cover-letter.patch',
+                         'qemu/10.0/patches/0000-cover-letter.patch')
              if os.path.exists(os.path.join(root, d))]
     return docs
 
