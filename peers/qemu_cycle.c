@@ -28,6 +28,7 @@ const char *qemu = "/peers/qemu/qemu-system-aarch64";
 const char *kernel = "/boot/Image";
 const char *guest_initrd = INITRD;
 const char *accel = "kvm";
+const char *machine_on = MACHINE_ON;
 const char *qemu_rtc;
 bool ok = true;
 char guest_token[9];
@@ -204,9 +205,12 @@ static void report_latency(int n, const char *wake, double t_wake, int susp,
 		       tag, n, wake);
 		return;
 	}
-	printf("%s: cycle %d: %s -> vCPU back at the entry point: %.1f ms; -> guest userspace running: %.0f ms\n",
+	printf("%s: cycle %d: %s -> vCPU back at the entry point: %.1f ms; -> guest userspace running: %.0f ms%s%s%s\n",
 	       tag, n, wake, 1000 * (at(entry) - t_wake),
-	       1000 * (at(resumed) - t_wake));
+	       1000 * (at(resumed) - t_wake),
+	       strcmp(machine_on, MACHINE_ON) ? " (-M " : "",
+	       strcmp(machine_on, MACHINE_ON) ? machine_on : "",
+	       strcmp(machine_on, MACHINE_ON) ? ")" : "");
 }
 
 /* First half of cycle @n: the guest suspends and QMP sees it */
@@ -483,6 +487,8 @@ const char *qemu_test_args(int argc, char **argv, const char **source,
 			guest_initrd = argv[++i];
 		else if (!strcmp(argv[i], "--accel"))
 			accel = argv[++i];
+		else if (!strcmp(argv[i], "--machine"))
+			machine_on = argv[++i];
 		else if (source && !strcmp(argv[i], "--source"))
 			*source = argv[++i];
 		else

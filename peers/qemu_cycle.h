@@ -39,6 +39,7 @@ extern const char *qemu;	/* the patched QEMU (--qemu) */
 extern const char *kernel;	/* the guest's kernel (--kernel) */
 extern const char *guest_initrd;	/* its initrd (--initrd), INITRD */
 extern const char *accel;	/* -accel (--accel): kvm, or tcg */
+extern const char *machine_on;	/* -M with the option on (--machine) */
 extern const char *qemu_rtc;	/* -rtc's argument for qemu_start(), or NULL */
 extern const char *tag;		/* the test's name, before every line */
 extern bool ok;			/* false once fail() was called */
@@ -121,9 +122,10 @@ int host_has_cap(void);
 
 /*
  * A peer test's command line, MODE [--kernel IMAGE] [--qemu PATH]
- * [--initrd PATH] [--accel kvm|tcg] [--source PATH] (--source only where
- * @source is not NULL): sets kernel, qemu, guest_initrd, accel and
- * *@source, calls @usage on anything else, returns MODE.
+ * [--initrd PATH] [--accel kvm|tcg] [--machine OPTS] [--source PATH]
+ * (--source only where @source is not NULL): sets kernel, qemu,
+ * guest_initrd, accel, machine_on and *@source, calls @usage on anything
+ * else, returns MODE.
  */
 const char *qemu_test_args(int argc, char **argv, const char **source,
 			   void (*usage)(void));

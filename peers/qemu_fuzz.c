@@ -811,7 +811,7 @@ static int run(void)
 	snprintf(append, sizeof(append),
 		 "console=ttyAMA0 panic=-1 mode=honour wake=any cycles=100000 alarm=%d",
 		 alarm_secs);
-	if (qemu_start(&qr, NULL, MACHINE_ON, "2", kernel, INITRD,
+	if (qemu_start(&qr, NULL, MACHINE_ON, "2", kernel, guest_initrd,
 		       append, NULL, false) ||
 	    qrun_qmp_connect(&qr, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");

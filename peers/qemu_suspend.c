@@ -12,7 +12,8 @@
  *	(what woke it, the byte read, its PASS at the end); the times from
  *	the wake-up to the guest running again are printed. With --accel
  *	tcg, QEMU emulates the guest's CPU and PSCI itself: no KVM needed,
- *	so it runs on any host (make qemu-tcg).
+ *	so it runs on any host (make qemu-tcg). --machine replaces -M's
+ *	argument (MACHINE_ON), e.g. to try another GIC setting.
  *   qemu_suspend deny [--qemu PATH] [--initrd PATH] [--accel kvm|tcg]
  *	bare-metal guests (vmm/bm-*.Image, beside the guest's initrd):
  *	SYSTEM_SUSPEND with the other vCPU on must return DENIED, and with
@@ -48,8 +49,7 @@ static int run_suspend(void)
 	struct cycle c = { 0 };
 	int n, status;
 
-	if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on", "2",
-		       kernel, guest_initrd,
+	if (qemu_start(&r, NULL, machine_on, "2", kernel, guest_initrd,
 		       "console=ttyAMA0 panic=-1 mode=honour wake=host,rtc,console alarm=3",
 		       NULL, false))
 		return 1;
@@ -93,8 +93,8 @@ static void run_bm(const char *image, const char *want)
 	struct qrun r;
 	int con = 0, ev = 0;
 
-	if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on", "2",
-		       image, NULL, NULL, NULL, false)) {
+	if (qemu_start(&r, NULL, machine_on, "2", image, NULL, NULL, NULL,
+		       false)) {
 		fail("cannot start QEMU");
 		return;
 	}
@@ -123,8 +123,8 @@ static int run_nocap(void)
 	if (host_has_cap()) {
 		printf("qemu_suspend: the host has KVM_CAP_ARM_SYSTEM_SUSPEND: the start-up error is checked on the base\n");
 	} else {
-		if (qemu_start(&r, NULL, "virt,gic-version=3,system-suspend=on",
-			       "1", kernel, NULL, NULL, NULL, false))
+		if (qemu_start(&r, NULL, machine_on, "1", kernel, NULL, NULL,
+			       NULL, false))
 			return 1;
 		status = qrun_wait_exit(&r, STEP_SECS);
 		if (status < 0 || !WIFEXITED(status) || !WEXITSTATUS(status))
@@ -151,7 +151,7 @@ static int run_nocap(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_suspend suspend|deny|nocap [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg]\n");
+	fprintf(stderr, "usage: qemu_suspend suspend|deny|nocap [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg] [--machine OPTS]\n");
 	exit(1);
 }
 
