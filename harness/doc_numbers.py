@@ -367,8 +367,8 @@ class Checker:
             v = self.fact('stable_fixes')
             if v:
                 self.say(at(m), m[0], num(m[1]), v[0], 'the stable fix count', v[1])
-        series = {'qemu10': r'qemu/10\.0|`10\.0`|10\.0 series|PATCH 10\.0',
-                  'qemu': r'QEMU(?! 10\.0)|qemu/patches|`7\.2`',
+        series = {'qemu10': r'qemu/10\.0|`10\.0`|10\.0 series|PATCH 10\.0|QEMU=10\.0',
+                  'qemu': r'QEMU(?! ?=?10\.0)|qemu/patches|`7\.2`',
                   'kernel': r'kernel|(?<!qemu/)(?<!10\.0/)patches/|PATCH 5\.10'}
         own = 'qemu10' if doc.startswith('qemu/10.0/') else 'qemu' if doc.startswith('qemu/') else 'kernel'
         for m in find(r'\b%s-patch (?:(QEMU) )?series|\b%s patches\b|\[PATCH[^\]\n]*? 0/(\d+)\]' % (N, N)):
