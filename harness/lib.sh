@@ -103,6 +103,24 @@ qemu_tree() {
 	stage "qemu: tree $src = base + $n patch(es)"
 }
 
+# qemu_configure BLD SRC DEVICES LOG WHAT ARG...: configure QEMU's SRC
+# into BLD with ARG... unless BLD was configured with the same arguments
+# and the same device selection (the file DEVICES); LOG names the log,
+# WHAT the stage line.
+qemu_configure() {
+	local bld=$1 src=$2 devices=$3 log=$4 what=$5 key
+	shift 5
+	key=$({ printf "%s\n" "$@"; cat "$devices"; } | sha256sum | cut -c1-16)
+	if [ -f "$bld/build.ninja" ] && [ "$(cat "$bld/.conf-key" 2>/dev/null)" = "$key" ]; then
+		return 0
+	fi
+	stage "$what"
+	rm -rf "$bld"
+	mkdir -p "$bld"
+	(cd "$bld" && logged "$log" "$src/configure" "$@")
+	echo "$key" >"$bld/.conf-key"
+}
+
 # cpio_list DIR: the gen_init_cpio list (linux/usr/gen_init_cpio.c) of
 # everything below DIR, sorted: owned by root, each with its own mode.
 cpio_list() {

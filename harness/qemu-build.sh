@@ -84,14 +84,8 @@ conf=(--cross-prefix=aarch64-linux-gnu- "--cc=$cc" --static
       --without-default-devices --with-devices-aarch64=psci-l1
       --enable-kvm --enable-fdt=system
       --disable-docs --disable-tools --disable-werror "${newer[@]}")
-confkey=$({ printf "%s\n" "${conf[@]}"; cat "$devsel"; } | sha256sum | cut -c1-16)
-if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/.conf-key" 2>/dev/null)" != "$confkey" ]; then
-	stage "qemu: configure (aarch64-softmmu, KVM, static)"
-	rm -rf "$bld"
-	mkdir -p "$bld"
-	(cd "$bld" && logged qemu-configure "$src/configure" "${conf[@]}")
-	echo "$confkey" >"$bld/.conf-key"
-fi
+qemu_configure "$bld" "$src" "$devsel" qemu-configure \
+	"qemu: configure (aarch64-softmmu, KVM, static)" "${conf[@]}"
 stage "qemu: build qemu-system-aarch64"
 logged qemu-ninja ninja -C "$bld" -j"$JOBS" qemu-system-aarch64
 aarch64-linux-gnu-strip -o "$QBUILD/qemu-system-aarch64" "$bld/qemu-system-aarch64"

@@ -35,14 +35,8 @@ conf=("--cc=$cc" "--python=$PYTHON" --target-list=aarch64-softmmu
       --without-default-features --without-default-devices
       --with-devices-aarch64=psci-tcg --enable-tcg --enable-fdt=system
       --disable-docs --disable-tools --disable-werror "${newer[@]}")
-confkey=$({ printf "%s\n" "${conf[@]}"; cat "$devices"; } | sha256sum | cut -c1-16)
-if [ ! -f "$bld/build.ninja" ] || [ "$(cat "$bld/.conf-key" 2>/dev/null)" != "$confkey" ]; then
-	stage "qemu-tcg: configure (aarch64-softmmu, TCG, for this machine)"
-	rm -rf "$bld"
-	mkdir -p "$bld"
-	(cd "$bld" && logged qemu-tcg-configure "$src/configure" "${conf[@]}")
-	echo "$confkey" >"$bld/.conf-key"
-fi
+qemu_configure "$bld" "$src" "$devices" qemu-tcg-configure \
+	"qemu-tcg: configure (aarch64-softmmu, TCG, for this machine)" "${conf[@]}"
 stage "qemu-tcg: build qemu-system-aarch64"
 logged qemu-tcg-ninja ninja -C "$bld" -j"$JOBS" qemu-system-aarch64
 
