@@ -87,19 +87,25 @@ static const char *bm_image(const char *name)
 	return path;
 }
 
-/* A bare-metal guest of vmm/: it powers off only on its expected answer */
+/*
+ * A bare-metal guest of vmm/: it powers off only on its expected answer.
+ * QEMU starts stopped (-S) and runs it on "cont": without nesting the
+ * guest is done before a QMP client could connect.
+ */
 static void run_bm(const char *image, const char *want)
 {
 	struct qrun r;
 	int con = 0, ev = 0;
 
 	if (qemu_start(&r, NULL, machine_on, "2", image, NULL, NULL, NULL,
-		       false)) {
+		       true)) {
 		fail("cannot start QEMU");
 		return;
 	}
 	if (qrun_qmp_connect(&r, QMP_PATH, STEP_SECS))
 		fail("cannot talk QMP to QEMU");
+	else
+		qmp_returns(&r, "{\"execute\": \"cont\"}", STEP_SECS);
 	if (qrun_wait(&r, false, want, &con, STEP_SECS) < 0) {
 		fail("%s: no \"%s\"", image, want);
 	}
