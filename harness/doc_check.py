@@ -14,10 +14,11 @@ doc_check.py numbers [--root DIR] [DOC...]
     Every number the code can produce, wherever a document states it
     (README.md, docs/*.md but the dated docs/history.md, the READMEs of
     the directories, both cover letters and `make help` by default):
-    the default suite's size and each test's position in it, psci_test's
-    case count (and conformance/'s, once it exists), the patch counts of
-    the kernel and QEMU series and of the stable fixes, the function IDs
-    psci_test probes, the harness self-test count, CI's steps, the VMM's
+    the default suite's size and each test's position in it, the
+    conformance suite's case count (psci_test's, where it has a table),
+    the patch counts of the kernel series, of both QEMU series and of the
+    stable fixes, the function IDs the conformance suite probes
+    (features_probed[]), the harness self-test count, CI's steps, the VMM's
     size, and the file lists of README's Layout and Documents sections.
     Each is computed from the code when the check runs; a fact that
     cannot be computed yet is skipped with its reason. A fenced block

@@ -389,7 +389,7 @@ class Checker:
             if v:
                 (total, sus), how = v
                 want = total - sus if m[2] else total
-                self.say(at(m), m[0], num(m[1]), want, 'the function IDs psci_test probes'
+                self.say(at(m), m[0], num(m[1]), want, 'the function IDs features_probed[] lists'
                          + (' other than SYSTEM_SUSPEND' if m[2] else ''), how)
         for m in find(r'\b(\d+) (?:harness )?self-tests\b|self-tests: (\d+) passed'):
             v = self.fact('selftests')
