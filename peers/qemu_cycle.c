@@ -182,6 +182,7 @@ static void report_latency(int n, const char *wake, double t_wake, int susp,
 			   int resumed)
 {
 	int i, entry = -1, alarm = -1;
+	char other[160] = "";
 
 	for (i = susp; i < resumed; i++) {
 		const struct qline *l = qrun_line(i);
@@ -205,12 +206,12 @@ static void report_latency(int n, const char *wake, double t_wake, int susp,
 		       tag, n, wake);
 		return;
 	}
-	printf("%s: cycle %d: %s -> vCPU back at the entry point: %.1f ms; -> guest userspace running: %.0f ms%s%s%s\n",
+	/* Another machine than the default (--machine) is named */
+	if (strcmp(machine_on, MACHINE_ON))
+		snprintf(other, sizeof(other), " (-M %s)", machine_on);
+	printf("%s: cycle %d: %s -> vCPU back at the entry point: %.1f ms; -> guest userspace running: %.0f ms%s\n",
 	       tag, n, wake, 1000 * (at(entry) - t_wake),
-	       1000 * (at(resumed) - t_wake),
-	       strcmp(machine_on, MACHINE_ON) ? " (-M " : "",
-	       strcmp(machine_on, MACHINE_ON) ? machine_on : "",
-	       strcmp(machine_on, MACHINE_ON) ? ")" : "");
+	       1000 * (at(resumed) - t_wake), other);
 }
 
 /* First half of cycle @n: the guest suspends and QMP sees it */

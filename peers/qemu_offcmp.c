@@ -209,8 +209,8 @@ int main(int argc, char **argv)
 	if (!qemu_test_can_run(source, false))
 		return 4;
 	/* The base alone (make peers' second pass) builds no e2e guest */
-	if (access(INITRD, R_OK)) {
-		printf("%s: SKIP: %s: %s\n", tag, INITRD, strerror(errno));
+	if (access(guest_initrd, R_OK)) {
+		printf("%s: SKIP: %s: %s\n", tag, guest_initrd, strerror(errno));
 		return 4;
 	}
 	if (transcript(qemu, patched) && transcript(source, other)) {
