@@ -4,8 +4,10 @@
 # built in $QBUILD/tcg, and peers/qemu_suspend built natively, which runs
 # the project's guest (the kernel of $OUT, $BUILD/vmm/guest.cpio) with
 # -accel tcg -M virt,system-suspend=on: three suspend cycles, woken by
-# system_wakeup, its RTC alarm and a console byte, checked over QMP; and
-# vmm/'s bare-metal guests, answered DENIED and INVALID_ADDRESS.
+# system_wakeup, its RTC alarm and a console byte, checked over QMP;
+# vmm/'s bare-metal guests, answered DENIED and INVALID_ADDRESS; and
+# peers/qemu_migrate: the guest moved asleep (source and destination both
+# this binary) and woken there, three times, and moved while it runs.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -40,21 +42,27 @@ qemu_configure "$bld" "$src" "$devices" qemu-tcg-configure \
 stage "qemu-tcg: build qemu-system-aarch64"
 logged qemu-tcg-ninja ninja -C "$bld" -j"$JOBS" qemu-system-aarch64
 
-stage "qemu-tcg: build peers/qemu_suspend for this machine"
+stage "qemu-tcg: build peers/qemu_suspend and qemu_migrate for this machine"
 p=$top/peers
-logged qemu-tcg-test gcc -O2 -Wall -Werror -std=gnu11 -D_GNU_SOURCE -I"$p" \
-	-o "$bld/qemu_suspend" \
-	"$p/qemu_suspend.c" "$p/qemu_cycle.c" "$p/qmp.c"
+for t in qemu_suspend qemu_migrate; do
+	logged "qemu-tcg-$t" gcc -O2 -Wall -Werror -std=gnu11 -D_GNU_SOURCE \
+		-I"$p" -o "$bld/$t" "$p/$t.c" "$p/qemu_cycle.c" "$p/qmp.c"
+done
 
 image=$OUT/arch/arm64/boot/Image initrd=$BUILD/vmm/guest.cpio
 for f in "$image" "$initrd"; do
 	[ -r "$f" ] || die "$f: missing (make kernel initramfs)"
 done
-rc=0
-: >"$LOGS/qemu-tcg.log"
-for mode in suspend deny; do
-	stage "qemu-tcg: qemu_suspend $mode --accel tcg ($(basename "$qdir") series)"
-	"$bld/qemu_suspend" "$mode" --accel tcg --qemu "$bld/qemu-system-aarch64" \
-		--kernel "$image" --initrd "$initrd" | tee -a "$LOGS/qemu-tcg.log" || rc=1
+log=$LOGS/qemu-tcg.log failed=()
+: >"$log"
+for run in "qemu_suspend suspend" "qemu_suspend deny" \
+	   "qemu_migrate suspended" "qemu_migrate running"; do
+	read -r t mode <<<"$run"
+	stage "qemu-tcg: $t $mode --accel tcg ($(basename "$qdir") series)"
+	"$bld/$t" "$mode" --accel tcg --qemu "$bld/qemu-system-aarch64" \
+		--kernel "$image" --initrd "$initrd" | tee -a "$log" ||
+		failed+=("$run")
 done
-exit "$rc"
+[ ${#failed[@]} -eq 0 ] ||
+	die "qemu-tcg: under TCG, failed: $(printf '%s; ' "${failed[@]}")(lines with FAIL in $log)"
+stage "qemu-tcg: suspend, deny, migrate suspended and running: PASS"

@@ -4,18 +4,22 @@
  * saved with "migrate" to a file, the QEMU quits, and a new QEMU loads it
  * with -incoming: the guest must carry on there as if nothing happened.
  *
- *   qemu_migrate suspended [--kernel IMAGE] [--qemu PATH]
+ *   qemu_migrate suspended [--kernel IMAGE] [--qemu PATH] [--initrd PATH]
+ *		[--accel kvm|tcg] [--machine OPTS]
  *	the guest (l2/suspend.c) suspends three times; each time it is
  *	moved while asleep (the first time into a QEMU started with -S
  *	and then told "cont", as libvirt restores a saved guest: it must
  *	say "paused" before), and the new QEMU must say "suspended", KVM
- *	must hold its vCPU in KVM_MP_STATE_SUSPENDED, and the wake-up the
- *	guest planned must come there: system_wakeup, the RTC alarm it set
- *	before the move, a byte on its console.
- *   qemu_migrate running [--kernel IMAGE] [--qemu PATH]
+ *	must hold its vCPU in KVM_MP_STATE_SUSPENDED (under TCG, --accel
+ *	tcg, QEMU holds it itself: not visible before the wake-up), and
+ *	the wake-up the guest planned must come there: system_wakeup, the
+ *	RTC alarm it set before the move, a byte on its console; the vCPU
+ *	must resume at its SYSTEM_SUSPEND entry point, not return from the
+ *	call.
+ *   qemu_migrate running [options as suspended]
  *	the guest is moved while it runs (it pauses before its cycle), as
  *	before the series; then it suspends on the new QEMU and wakes.
- *   qemu_migrate from-off [--kernel IMAGE] [--qemu PATH] [--source PATH]
+ *   qemu_migrate from-off [options as suspended] [--source PATH]
  *	the stream of a running guest from the path without the series'
  *	option (system-suspend off, or another QEMU: --source) loads into
  *	the patched QEMU with the option on; the guest, which booted
@@ -24,6 +28,8 @@
  * In every mode the guest's token, drawn at boot and kept in its memory
  * and a file, must be the same after each move: the guest that wakes is
  * the one that went to sleep.
+ *
+ * --machine replaces -M's argument where the option is on (MACHINE_ON).
  *
  * Exit status: 0 pass, 1 fail, 4 skip (no /dev/kvm, QEMU or capability).
  */
@@ -116,6 +122,38 @@ static bool migrate_in(struct qrun *r, const char *machine,
 	return true;
 }
 
+/*
+ * The vCPU that suspended the machine waits for its wake-up in the new
+ * QEMU. Under KVM, KVM says so before the wake-up; under TCG QEMU holds
+ * the CPU itself, halted, which nothing reads back.
+ */
+static bool held_suspended(struct qrun *r)
+{
+	return strcmp(accel, "kvm") ? true : vcpu_suspended_in_kvm(r);
+}
+
+/*
+ * And once woken (from console line @from on) it resumed at the entry
+ * point it was saved with: the series traces that only for a CPU held in
+ * SYSTEM_SUSPEND, which on the destination is one loaded with the
+ * cpu/suspended subsection. Without it the CPU would come back from its
+ * call, halted, on the next interrupt.
+ */
+static bool resumed_at_entry(struct qrun *r, int n, int from)
+{
+	static const char pat[] = TRACE_RESUME " cpu 0 entry 0x";
+	int i = qrun_wait(r, false, pat, &from, 5);
+
+	if (i < 0) {
+		fail("cycle %d: the new QEMU did not resume vCPU 0 at its SYSTEM_SUSPEND entry point (no \"%s\" trace)",
+		     n, pat);
+		return false;
+	}
+	printf("%s: cycle %d: resumed in the new QEMU: %s\n", tag, n,
+	       strstr(qrun_line(i)->text, TRACE_RESUME));
+	return true;
+}
+
 static const char *const wakes[] = { "host", "rtc", "console" };
 
 static int run_suspended(void)
@@ -126,7 +164,7 @@ static int run_suspended(void)
 	char when[16];
 	int n, mark;
 
-	if (qemu_start(&r, NULL, MACHINE_ON, "2", kernel, guest_initrd, append, NULL,
+	if (qemu_start(&r, NULL, machine_on, "2", kernel, guest_initrd, append, NULL,
 		       false) ||
 	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
 		fail("cannot start QEMU");
@@ -143,11 +181,11 @@ static int run_suspended(void)
 		/* What woke it, and when, is read in the new QEMU's output */
 		mark = qrun_nr_lines();
 		/* The first move is a libvirt restore: -S, then cont */
-		if (!migrate_in(&r, MACHINE_ON, append, "suspended", n == 1) ||
-		    !vcpu_suspended_in_kvm(&r))
+		if (!migrate_in(&r, machine_on, append, "suspended", n == 1) ||
+		    !held_suspended(&r))
 			break;
 		c.con = c.ev = c.attr_from = c.lat_from = mark;
-		if (!cycle_wake(&r, &c))
+		if (!cycle_wake(&r, &c) || !resumed_at_entry(&r, n, mark))
 			break;
 		/* The guest that woke holds the token this test read at boot */
 		snprintf(when, sizeof(when), "cycle %d", n);
@@ -184,7 +222,7 @@ static int run_running(const char *src, const char *src_machine,
 	printf("%s: moving the running guest\n", tag);
 	if (migrate_out(&r, "running")) {
 		c.con = c.ev = qrun_nr_lines();
-		if (!migrate_in(&r, MACHINE_ON, append, "running", false))
+		if (!migrate_in(&r, machine_on, append, "running", false))
 			goto out;
 		token_kept(&r, "after the pause", &c.con);
 		if (ok && wake) {
@@ -201,7 +239,7 @@ out:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_migrate suspended|running|from-off [--kernel IMAGE] [--qemu PATH] [--source PATH]\n");
+	fprintf(stderr, "usage: qemu_migrate suspended|running|from-off [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg] [--machine OPTS] [--source PATH]\n");
 	exit(1);
 }
 
@@ -218,7 +256,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "suspended"))
 		ret = run_suspended();
 	else if (!strcmp(mode, "running"))
-		ret = run_running(NULL, MACHINE_ON,
+		ret = run_running(NULL, machine_on,
 				  "console=ttyAMA0 panic=-1 mode=honour wake=host pause=20",
 				  "host");
 	else if (!strcmp(mode, "from-off"))
