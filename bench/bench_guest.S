@@ -36,6 +36,10 @@ bg_start:
 	b.eq	gic_suspend
 	cmp	x13, #BG_M_TIMER_SUSP
 	b.eq	timer_suspend
+	cmp	x13, #BG_M_WFI
+	b.eq	wfi
+	cmp	x13, #BG_M_TIMER_WFI
+	b.eq	timer_wfi
 	b	failed
 
 /* a. PSCI_VERSION, N times, never leaving the kernel; then one exit */
@@ -66,11 +70,23 @@ deny:
 	b	failed
 
 timer_suspend:
+	bl	timer_fire
+	b	suspend
+
+/* g. an idle guest: WFI with its interrupts masked at the CPU, forever */
+timer_wfi:
+	bl	timer_fire
+wfi:
+	wfi
+	b	wfi
+
+/* the virtual timer enabled, unmasked, its condition met from now on */
+timer_fire:
 	msr	cntv_cval_el0, xzr
 	mov	x0, #1
 	msr	cntv_ctl_el0, x0
 	isb
-	b	suspend
+	ret
 
 /* SPI BG_SPI to this vCPU (Aff0 0), enabled, priority mask open */
 gic_suspend:

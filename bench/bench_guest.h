@@ -31,5 +31,7 @@
 #define BG_M_SUSPEND	4	/* SYSTEM_SUSPEND(BG_ENTRY, CTX) from the entry */
 #define BG_M_GIC_SUSP	5	/* GIC set up for BG_SPI, then as BG_M_SUSPEND */
 #define BG_M_TIMER_SUSP	6	/* virtual timer firing, then as BG_M_SUSPEND */
+#define BG_M_WFI	7	/* WFI, forever (interrupts masked at the CPU) */
+#define BG_M_TIMER_WFI	8	/* virtual timer firing, then as BG_M_WFI */
 
 #endif /* BENCH_GUEST_H */

@@ -18,13 +18,17 @@
  *      guest enabled before suspending;
  *   f. (a note, not a cost) the CPU a SUSPENDED vCPU burns while it waits
  *      with its virtual timer condition met but the timer interrupt not
- *      deliverable.
+ *      deliverable;
+ *   g. (a note, on any kernel) the same for a vCPU that idles in WFI, as
+ *      any guest does: what the series' WFI rules change for guests that
+ *      never suspend.
  *
  * Every figure is per operation, in microseconds (median, 90th percentile,
  * minimum) with the rate over the whole run. Nothing is asserted about
  * time: the exit status is 0 unless something does not work (1), or 4
- * without /dev/kvm. On a kernel without KVM_CAP_ARM_SYSTEM_SUSPEND only a
- * and b run, so the two kernels can be compared on the hot path.
+ * without /dev/kvm. On a kernel without KVM_CAP_ARM_SYSTEM_SUSPEND only a,
+ * b and g run, so the two kernels can be compared on the hot path and in
+ * WFI.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -108,7 +112,7 @@ static void vm_create(struct vm *vm, int mode, bool vgic)
 	CHECK(!ka_set_reg(vm->vcpu, KA_REG_PC, BG_ENTRY), "setting PC: %s", strerror(errno));
 	if (vgic)
 		CHECK(!ka_vgic_init(vm->gic), "KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
-	if (mode >= BG_M_DENY)
+	if (mode >= BG_M_DENY && mode <= BG_M_TIMER_SUSP)
 		CHECK(!ka_enable_cap(vm->fd, KVM_CAP_ARM_SYSTEM_SUSPEND, 0),
 		      "KVM_ENABLE_CAP(SYSTEM_SUSPEND): %s", strerror(errno));
 }
@@ -472,25 +476,33 @@ static void on_alarm(int sig)
 }
 
 /*
- * f: not a cost of the feature's design but of how 5.10 waits: KVM_RUN on
- * a SUSPENDED vCPU ends its wait whenever the vCPU's timer condition is met,
- * even if the timer interrupt cannot be taken (here: no vGIC, the line is
- * userspace's business), finds the vCPU not runnable and waits again, in a
- * loop. Report the share of a CPU the waiting thread uses for a second,
- * with the guest's virtual timer firing and, for comparison, without.
+ * f and g: the share of a CPU a vCPU's thread uses while it waits in
+ * KVM_RUN for an interrupt, SUSPENDED (f) or in WFI (g), over a second,
+ * with the guest's virtual timer condition met but its interrupt not one
+ * the vCPU can take (the vGIC with the timer's PPI left disabled), and
+ * without the timer for comparison. A wait that ends on the timer
+ * condition alone finds nothing to take and waits again, in a loop: close
+ * to 100%. g also runs with the irqchip in userspace, which is told of
+ * the timer's level (an exit, -EINTR) and leaves the guest's line down.
+ * A SUSPENDED vCPU with the irqchip in userspace is not measured: the
+ * timer's level change is a wakeup event there.
  */
-static double suspended_cpu_share(int mode, uint64_t *eintr)
+static double wait_cpu_share(int mode, bool vgic, uint64_t *eintr)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval its = { .it_value = { 1, 0 } };
+	bool suspend = mode == BG_M_SUSPEND || mode == BG_M_TIMER_SUSP;
 	struct vm vm;
 	uint64_t t, c;
 	int r;
 
-	vm_create(&vm, mode, false);
-	run(&vm);
-	expect_exit(&vm, KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SUSPEND, "f");
-	set_mp(&vm, KVM_MP_STATE_SUSPENDED);
+	vm_create(&vm, mode, vgic);
+	if (suspend) {
+		run(&vm);
+		expect_exit(&vm, KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SUSPEND,
+			    "f");
+		set_mp(&vm, KVM_MP_STATE_SUSPENDED);
+	}
 
 	sigaction(SIGALRM, &sa, NULL);		/* no SA_RESTART */
 	*eintr = 0;
@@ -500,8 +512,11 @@ static double suspended_cpu_share(int mode, uint64_t *eintr)
 	/* a timer-level exit to userspace (-EINTR) may come before the alarm */
 	do {
 		r = ioctl(vm.vcpu, KVM_RUN, 0);
-		CHECK(r < 0 && errno == EINTR, "f: KVM_RUN on a SUSPENDED vCPU: %s",
-		      r ? strerror(errno) : "returned, but no interrupt was raised");
+		CHECK(r < 0 && errno == EINTR,
+		      "%s: KVM_RUN on a vCPU %s: %s (exit %u)",
+		      suspend ? "f" : "g", suspend ? "SUSPENDED" : "in WFI",
+		      r ? strerror(errno) : "returned, but no interrupt was raised",
+		      vm.run->exit_reason);
 		(*eintr)++;
 	} while (ka_now_ns() - t < 1000000000ULL);
 	t = ka_now_ns() - t;
@@ -511,16 +526,31 @@ static double suspended_cpu_share(int mode, uint64_t *eintr)
 	return 100.0 * c / t;
 }
 
-static void bench_timer_wait(void)
+static void report_wait(const char *name, int timer_mode, int mode, bool vgic)
 {
 	uint64_t n1, n2;
 	double busy, idle;
 
-	begin("f");
-	busy = suspended_cpu_share(BG_M_TIMER_SUSP, &n1);
-	idle = suspended_cpu_share(BG_M_SUSPEND, &n2);
+	busy = wait_cpu_share(timer_mode, vgic, &n1);
+	idle = wait_cpu_share(mode, vgic, &n2);
 	printf("%-48s %.0f%% of a CPU (timer off: %.0f%%), %" PRIu64 "/%" PRIu64 " x -EINTR in 1 s\n",
-	       "f. SUSPENDED wait, vtimer fired, no way in", busy, idle, n1, n2);
+	       name, busy, idle, n1, n2);
+}
+
+static void bench_timer_wait(void)
+{
+	begin("f");
+	report_wait("f. SUSPENDED wait, vtimer fired, its PPI off", BG_M_TIMER_SUSP,
+		    BG_M_SUSPEND, true);
+}
+
+static void bench_wfi_wait(void)
+{
+	begin("g");
+	report_wait("g. WFI wait, vtimer fired, its PPI off", BG_M_TIMER_WFI,
+		    BG_M_WFI, true);
+	report_wait("g. WFI wait, vtimer fired, userspace irqchip", BG_M_TIMER_WFI,
+		    BG_M_WFI, false);
 }
 
 static void *watchdog(void *arg)
@@ -635,6 +665,8 @@ int main(int argc, char **argv)
 	if (wanted('b'))
 		bench_mmio();
 	bench_with_cap();
+	if (wanted('g'))
+		bench_wfi_wait();
 	printf("psci_bench: done\n");
 	return KA_EXIT_PASS;
 }
