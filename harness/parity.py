@@ -5,9 +5,10 @@ the tests that LOG_B ran.
 Every result counts: the suite's own lines (`ok 3 selftests: kvm: NAME`)
 and the cases a test reports inside its output (`# ok 5 discovery`, which
 init relays with a `# ` prefix), named TEST/CASE. A result is ok, skip or
-fail. So do the values a test prints for comparison: psci_test's
-`system_event SHUTDOWN: ndata 1 data[0] 0x0` (and RESET), named
-TEST/system_event TYPE, whose value is the rest of the line. Prints one
+fail. So do the values a test prints for comparison: the conformance
+suite's `system_off` case prints `system_event SHUTDOWN: ndata 1 data[0]
+0x0` (and RESET), named TEST/system_event TYPE, whose value is the rest
+of the line. Prints one
 line per difference and a summary; exits 1 if any result differs, or is
 missing from either log."""
 import re
