@@ -7,7 +7,8 @@
 # system_wakeup, its RTC alarm and a console byte, checked over QMP;
 # vmm/'s bare-metal guests, answered DENIED and INVALID_ADDRESS; and
 # peers/qemu_migrate: the guest moved asleep (source and destination both
-# this binary) and woken there, three times, and moved while it runs.
+# this binary) and woken there, three times; moved while it runs; and
+# moved stopped with a console byte pending, which must wake it there.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -56,7 +57,8 @@ done
 log=$LOGS/qemu-tcg.log failed=()
 : >"$log"
 for run in "qemu_suspend suspend" "qemu_suspend deny" \
-	   "qemu_migrate suspended" "qemu_migrate running"; do
+	   "qemu_migrate suspended" "qemu_migrate running" \
+	   "qemu_migrate pending"; do
 	read -r t mode <<<"$run"
 	stage "qemu-tcg: $t $mode --accel tcg ($(basename "$qdir") series)"
 	"$bld/$t" "$mode" --accel tcg --qemu "$bld/qemu-system-aarch64" \
@@ -65,4 +67,4 @@ for run in "qemu_suspend suspend" "qemu_suspend deny" \
 done
 [ ${#failed[@]} -eq 0 ] ||
 	die "qemu-tcg: under TCG, failed: $(printf '%s; ' "${failed[@]}")(lines with FAIL in $log)"
-stage "qemu-tcg: suspend, deny, migrate suspended and running: PASS"
+stage "qemu-tcg: suspend, deny, migrate suspended, running and pending: PASS"

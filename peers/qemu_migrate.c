@@ -19,6 +19,13 @@
  *   qemu_migrate running [options as suspended]
  *	the guest is moved while it runs (it pauses before its cycle), as
  *	before the series; then it suspends on the new QEMU and wakes.
+ *   qemu_migrate pending [options as suspended]
+ *	a wake-up pending across the move: the sleeping guest is stopped,
+ *	a byte is written to its console while it is stopped (its UART
+ *	raises its interrupt, which wakes nothing in a stopped VM), and it
+ *	is moved. The interrupt is in the saved interrupt controller's
+ *	state: once "cont" lets the new QEMU run, that interrupt must wake
+ *	the guest, at its entry point, and nothing else.
  *   qemu_migrate from-off [options as suspended] [--source PATH]
  *	the stream of a running guest from the path without the series'
  *	option (system-suspend off, or another QEMU: --source) loads into
@@ -196,6 +203,79 @@ static int run_suspended(void)
 }
 
 /*
+ * Whether QEMU raised the guest's RTC alarm (its safety net, a minute
+ * ahead) after line @from and before it resumed the vCPU: then the alarm
+ * woke it, whatever the guest says (the UART's interrupt, pending all
+ * along, is the first its resume reports).
+ */
+static bool alarm_before_resume(int from)
+{
+	const struct qline *l;
+	int i;
+
+	for (i = from; i < qrun_nr_lines(); i++) {
+		l = qrun_line(i);
+		if (l->qmp)
+			continue;
+		if (strstr(l->text, TRACE_RESUME))
+			return false;
+		if (strstr(l->text, "pl031_alarm_raised"))
+			return true;
+	}
+	return false;
+}
+
+static int run_pending(void)
+{
+	const char *append = "console=ttyAMA0 panic=-1 mode=honour wake=console";
+	struct cycle c = { .wake = "console" };
+	struct qrun r;
+	double t_cont;
+	int ev, mark;
+
+	if (qemu_start(&r, NULL, machine_on, "2", kernel, guest_initrd, append, NULL,
+		       false) ||
+	    qrun_qmp_connect(&r, QMP_PATH, STEP_SECS)) {
+		fail("cannot start QEMU");
+		return 1;
+	}
+	if (!read_token(&r, &c.con) || !cycle_suspend(&r, &c, 1) ||
+	    !qmp_returns(&r, "{\"execute\": \"stop\"}", STEP_SECS) ||
+	    !check_status(&r, "paused"))
+		goto out;
+	if (write(r.con_in, "k", 1) != 1) {
+		fail("cannot write to the guest's console");
+		goto out;
+	}
+	/* The UART takes the byte at once; a stopped VM must not wake */
+	ev = c.ev;
+	if (qrun_wait(&r, true, "\"event\": \"WAKEUP\"", &ev, 2) >= 0) {
+		fail("WAKEUP while the VM is stopped");
+		goto out;
+	}
+	printf("%s: cycle 1: moving the stopped sleeping guest, a console byte pending\n",
+	       tag);
+	if (!migrate_out(&r, "paused"))
+		goto out;
+	mark = qrun_nr_lines();
+	if (!migrate_in(&r, machine_on, append, "paused", false))
+		goto out;
+	c.con = c.ev = c.attr_from = c.lat_from = mark;
+	t_cont = qrun_now() - r.t0;
+	if (!qmp_returns(&r, "{\"execute\": \"cont\"}", STEP_SECS))
+		goto out;
+	printf("%s: cycle 1: cont; the pending byte must wake the guest (latencies from the cont)\n",
+	       tag);
+	if (cycle_woken(&r, &c, t_cont) && resumed_at_entry(&r, 1, mark) &&
+	    alarm_before_resume(mark))
+		fail("cycle 1: the pending console interrupt did not wake the guest after cont: it slept on until its RTC alarm");
+	guest_end(&r, &c.con, &c.ev);
+out:
+	qrun_kill(&r);
+	return ok ? 0 : 1;
+}
+
+/*
  * A running guest, moved while it pauses: from @src (NULL: the patched
  * QEMU) with @src_machine to the patched QEMU with the option on. Then
  * one cycle as @append plans it (with @wake if the guest suspends to RAM,
@@ -239,7 +319,7 @@ out:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qemu_migrate suspended|running|from-off [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg] [--machine OPTS] [--source PATH]\n");
+	fprintf(stderr, "usage: qemu_migrate suspended|running|pending|from-off [--kernel IMAGE] [--qemu PATH] [--initrd PATH] [--accel kvm|tcg] [--machine OPTS] [--source PATH]\n");
 	exit(1);
 }
 
@@ -259,6 +339,8 @@ int main(int argc, char **argv)
 		ret = run_running(NULL, machine_on,
 				  "console=ttyAMA0 panic=-1 mode=honour wake=host pause=20",
 				  "host");
+	else if (!strcmp(mode, "pending"))
+		ret = run_pending();
 	else if (!strcmp(mode, "from-off"))
 		ret = run_running(source, MACHINE_OFF,
 				  "console=ttyAMA0 panic=-1 mode=off wake=rtc alarm=3 pause=20",
