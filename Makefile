@@ -59,7 +59,7 @@ help:
 	@echo 'make check             apply, checkpatch, bisect build, api.rst of every patch'
 	@echo 'make qemu              Debian'"'"'s QEMU + qemu/patches: a static qemu-system-aarch64 for the L1'
 	@echo 'make qemu QEMU=10.0    the same on trixie'"'"'s QEMU 10.0 (11.1: sid'"'"'s; qemu/VERSION/, in progress)'
-	@echo 'make qemu-tcg QEMU=10.0   that series under TCG on this machine (no KVM): suspend, three wake-ups'
+	@echo 'make qemu-tcg QEMU=10.0   that series under TCG on this machine (no KVM): suspend, three wake-ups, migration asleep'
 	@echo 'make qemu-export       the commits of build/qemu/src back to qemu/patches'
 	@echo 'make qemu-check        the QEMU series: git am, QEMU'"'"'s checkpatch, each patch built (QCHECK=quick: no builds)'
 	@echo 'make qemu-bench        a wake-up'"'"'s cost: QEMU with the series and the reference VMM, one boot'
