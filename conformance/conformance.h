@@ -370,6 +370,7 @@ void host_test_mp_state_race(void);
 void host_test_vgic_wakeup_spi(void);
 void host_test_vgic_wakeup_ppi(void);
 void host_test_wakeup_vtimer(void);
+void host_test_wakeup_vtimer_user_irqchip(void);
 void host_test_wakeup_ptimer(void);
 void host_test_undeliverable_pmr(void);
 void host_test_suspended_idle(void);

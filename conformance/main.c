@@ -51,6 +51,7 @@ static const struct test_case cases[] = {
 	{ "vgic_wakeup_spi",           host_test_vgic_wakeup_spi,           true },
 	{ "vgic_wakeup_ppi",           host_test_vgic_wakeup_ppi,           true },
 	{ "wakeup_vtimer",             host_test_wakeup_vtimer,             true },
+	{ "wakeup_vtimer_user_irqchip", host_test_wakeup_vtimer_user_irqchip, true },
 	{ "wakeup_ptimer",             host_test_wakeup_ptimer,             true },
 	{ "undeliverable_pmr",         host_test_undeliverable_pmr,         true },
 	{ "suspended_idle",            host_test_suspended_idle,            true },

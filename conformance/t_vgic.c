@@ -186,6 +186,41 @@ void host_test_wakeup_ptimer(void)
 }
 
 /*
+ * wakeup_vtimer_user_irqchip: without the vGIC the timer's output goes to
+ * userspace, which drives the interrupt line. A suspended vCPU whose
+ * virtual timer fires must still come back to userspace, with a WAKEUP
+ * exit that reports the timer's new level (as upstream has counted such a
+ * level as a reason to be runnable since commit 4ce98bf0865c); once that
+ * level is known, with the line left down, the vCPU waits again.
+ */
+void host_test_wakeup_vtimer_user_irqchip(void)
+{
+	struct vm *vm = setup_vm_one(guest_never_runs, 0);
+	struct vcpu *v = &vm->vcpus[0];
+	uint64_t freq, cval, cnt;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	cval = vcpu_get_reg(v, KVM_REG_ARM_TIMER_CNT) +
+	       freq * TIMER_DELAY_MS / 1000;
+	vcpu_set_reg(v, KVM_REG_ARM_TIMER_CVAL, cval);
+	vcpu_set_reg(v, KVM_REG_ARM_TIMER_CTL, CNT_CTL_ENABLE);
+	vcpu_set_mp(v, KVM_MP_STATE_SUSPENDED);
+
+	expect_timer_wakeup(vm, "virtual (irqchip in userspace)");
+	cnt = vcpu_get_reg(v, KVM_REG_ARM_TIMER_CNT);
+	TEST_ASSERT(cnt >= cval,
+		    "WAKEUP before the timer was due: virtual counter 0x%lx, CVAL 0x%lx",
+		    cnt, cval);
+	expect_eq("kvm_run device_irq_level & KVM_ARM_DEV_EL1_VTIMER",
+		  KVM_ARM_DEV_EL1_VTIMER,
+		  v->run->s.regs.device_irq_level & KVM_ARM_DEV_EL1_VTIMER);
+	expect_mp_state("mp_state after the WAKEUP", v, KVM_MP_STATE_SUSPENDED);
+	expect_no_wakeup(vm, v, POKE_NONE, 0,
+			 "the timer's level already reported, the line down");
+	vm_free(vm);
+}
+
+/*
  * suspended_idle: a suspended vCPU waits without using the CPU: its
  * thread's CPU time over IDLE_WINDOW_MS must stay under IDLE_MAX_PERCENT
  * of that time (a spin is close to 100%).
