@@ -70,6 +70,7 @@ static inline uint64_t since(uint64_t now, uint64_t t)
 	x(X_DOOR, "exit MMIO doorbell") x(X_STRAY, "exit MMIO other")	\
 	x(X_SHUT, "exit SHUTDOWN") x(X_RESET, "exit RESET")		\
 	x(X_SUSP, "exit SUSPEND") x(X_WAKE, "exit WAKEUP")		\
+	x(X_SUSP_ON, "  SUSPEND exit, CPU_ON's registers")		\
 	x(X_NISV, "exit ARM_NISV")					\
 	x(C_VERSION, "call PSCI_VERSION") x(C_FEATURES, "call PSCI_FEATURES") \
 	x(C_SUSP32, "call SYSTEM_SUSPEND (SMC32)")			\
@@ -107,6 +108,7 @@ static inline uint64_t since(uint64_t now, uint64_t t)
 	x(SS_PREINIT, "states: SUSPENDED before KVM_ARM_VCPU_INIT")	\
 	x(SS_INIT, "states: KVM_ARM_VCPU_INIT of a SUSPENDED vCPU")	\
 	x(SS_KILL, "states: VMM killed, a vCPU waiting SUSPENDED")	\
+	x(SS_OFFON, "states: SUSPEND exit, SYSTEM_OFF, CPU_ON")	\
 	x(RECYCLE, "VMs retired")
 
 #define ST_ENUM(id, name) ST_##id,
@@ -325,6 +327,7 @@ struct call *batch_call_now(struct vcpu *v, unsigned int *idx);
 /* vcpu.c */
 void *vcpu_thread(void *arg);
 void rescue(struct vcpu *v, const char *why);
+bool from_cpu_on(struct vcpu *v, uint64_t x0);
 
 /* suspend.c */
 void handle_sysevent(struct vcpu *v);

@@ -71,8 +71,9 @@ static void usage(const char *p)
 	       "               and KVM_ARM_VCPU_INIT (the same, for another race)\n"
 	       "  --wild-spis  racers raise SPIs past nr_irqs too (EINVAL); 5.10 WARNs on\n"
 	       "               those without patches-stable/\n"
-	       "  --states[=restore,pre-init,init,kill]  a thread also makes, on VMs of\n"
-	       "               its own, the states a VMM's restore and a killed VMM reach\n"
+	       "  --states[=restore,pre-init,init,kill,off-on]  a thread also makes, on\n"
+	       "               VMs of its own, the states a VMM's restore and a killed\n"
+	       "               VMM reach, and a SUSPEND exit overtaken by CPU_ON\n"
 	       "               (states.c; with the series): all of them, or those named\n",
 	       p, MAX_SLOTS, MAX_RACERS);
 }

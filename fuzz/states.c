@@ -24,6 +24,12 @@
  *           vCPU 0, blocked behind the KVM_RUN, or on vCPU 1 in a loop) is
  *           killed with SIGKILL; then a new VM must run here. Splats: the
  *           watchdog's /dev/kmsg; leaks: the harness's kmemleak scan.
+ * off-on    vCPU 1's SYSTEM_SUSPEND exits; before userspace reads its
+ *           registers, vCPU 0's SYSTEM_OFF stops every vCPU and vCPU 0,
+ *           run again, turns vCPU 1 on with CPU_ON. KVM owes vCPU 1 that
+ *           reset and does it at the first register access: x0 and PC
+ *           read back CPU_ON's context ID and entry point, not the call's
+ *           (how psci_fuzz once took a SUSPEND exit for a bad one).
  *
  * "Runs": the guest executes "str x0, [x1]" at the PC userspace set, an
  * MMIO exit at x1 carrying x0; each scenario checks both.
@@ -39,6 +45,9 @@
 #define ST_PROBE	0x20000000ULL		/* MMIO, no RAM there */
 #define A64_STR_X0_X1	0xf9000020U		/* str x0, [x1] */
 #define A64_B_SELF	0x14000000U		/* b . */
+#define A64_HVC_0	0xd4000002U		/* hvc #0 */
+#define A64_STR_X0_X4	0xf9000080U		/* str x0, [x4] */
+#define ST_CALL_OFF	(ST_RAM - 32)		/* hvc #0; str x0, [x4]; b . */
 #define WAIT_RUN_NS	(3000ULL * 1000 * 1000)
 #define ICC_PMR_EL1	0xc230			/* op0 3, op1 0, CRn 4, CRm 6, op2 0 */
 #define ICC_IGRPEN1_EL1	0xc667			/* op0 3, op1 0, CRn 12, CRm 12, op2 7 */
@@ -523,16 +532,94 @@ static void scen_kill(uint64_t *r)
 	ST(SS_KILL);
 }
 
+/* vCPU i makes the SMCCC call x0-x3 at ST_CALL_OFF and runs, for 3 s at most. */
+static void call_run(struct svm *m, int i, const uint64_t *x, const char *what)
+{
+	struct runner rn;
+
+	SCHECK(!ka_set_reg(m->fd[i], KA_REG_PC, FZ_RAM_BASE + ST_CALL_OFF) &&
+	       !ka_set_reg(m->fd[i], KA_REG_X(0), x[0]) &&
+	       !ka_set_reg(m->fd[i], KA_REG_X(1), x[1]) &&
+	       !ka_set_reg(m->fd[i], KA_REG_X(2), x[2]) &&
+	       !ka_set_reg(m->fd[i], KA_REG_X(3), x[3]) &&
+	       !ka_set_reg(m->fd[i], KA_REG_X(4), ST_PROBE + 8 * i),
+	       "%s: %s: KVM_SET_ONE_REG: %s", scen, what, strerror(errno));
+	run_start(&rn, m->fd[i]);
+	if (!run_wait(&rn, WAIT_RUN_NS)) {
+		pthread_kill(rn.thr, SIGUSR1);
+		fail("states: %s: %s: KVM_RUN of vCPU %d still waiting after 3 s", scen, what, i);
+	}
+	SCHECK(!rn.rc, "%s: %s: KVM_RUN of vCPU %d: %s", scen, what, i, strerror(rn.err));
+}
+
+static void want_sysev(struct svm *m, int i, uint32_t type, const char *what)
+{
+	struct kvm_run *run = m->run[i];
+
+	SCHECK(run->exit_reason == KVM_EXIT_SYSTEM_EVENT && run->system_event.type == type,
+	       "%s: %s: vCPU %d exits %u (system event %s), want %s", scen, what, i,
+	       run->exit_reason, ka_sysev_name(run->system_event.type), ka_sysev_name(type));
+}
+
+static void scen_off_on(uint64_t *r)
+{
+	uint64_t entry = FZ_RAM_BASE + (1 + rnd_below(r, ST_CALL_OFF / 32 - 1)) * 32;
+	uint64_t ctx = rnd(r), x0 = 0, pc = 0;
+	uint64_t susp[4] = { PSCI_1_0_FN64_SYSTEM_SUSPEND, FZ_RAM_BASE, rnd(r), 0 };
+	uint64_t off[4] = { PSCI_0_2_FN_SYSTEM_OFF, 0, 0, 0 };
+	uint64_t on[4] = { PSCI_0_2_FN64_CPU_ON, 1, entry, ctx };
+	struct kvm_run *run;
+	uint32_t *code;
+	struct svm m;
+
+	scen = "off-on";
+	svm_create(&m, 2, false);
+	code = (uint32_t *)((char *)m.ram + ST_CALL_OFF);
+	code[0] = A64_HVC_0;
+	code[1] = A64_STR_X0_X4;
+	code[2] = A64_B_SELF;
+	for (int i = 0; i < 2; i++)
+		svm_init_vcpu(&m, i, 1U << KVM_ARM_VCPU_PSCI_0_2);
+	SCHECK(!ka_enable_cap(m.vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0),
+	       "%s: KVM_ENABLE_CAP(SYSTEM_SUSPEND): %s", scen, strerror(errno));
+
+	call_run(&m, 1, susp, "SYSTEM_SUSPEND");
+	want_sysev(&m, 1, KVM_SYSTEM_EVENT_SUSPEND, "SYSTEM_SUSPEND");
+	call_run(&m, 0, off, "SYSTEM_OFF");
+	want_sysev(&m, 0, KVM_SYSTEM_EVENT_SHUTDOWN, "SYSTEM_OFF");
+	want_mp(&m, 1, KVM_MP_STATE_STOPPED, "after vCPU 0's SYSTEM_OFF");
+
+	set_mp(&m, 0, KVM_MP_STATE_RUNNABLE, "after SYSTEM_OFF");
+	call_run(&m, 0, on, "CPU_ON of vCPU 1");
+	run = m.run[0];
+	SCHECK(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == ST_PROBE &&
+	       !memcmp(run->mmio.data, &x0, 8),
+	       "%s: CPU_ON of the stopped vCPU 1: exit %u at %#llx, want the store of SUCCESS (0) at %#llx",
+	       scen, run->exit_reason, (unsigned long long)run->mmio.phys_addr, ST_PROBE);
+	want_mp(&m, 1, KVM_MP_STATE_RUNNABLE, "after CPU_ON");
+
+	/* vCPU 1's SUSPEND exit is still in its kvm_run: its registers are not the call's */
+	SCHECK(!ka_get_reg(m.fd[1], KA_REG_X(0), &x0) && !ka_get_reg(m.fd[1], KA_REG_PC, &pc),
+	       "%s: KVM_GET_ONE_REG: %s", scen, strerror(errno));
+	want_sysev(&m, 1, KVM_SYSTEM_EVENT_SUSPEND, "still in its kvm_run");
+	SCHECK(x0 == ctx && pc == entry,
+	       "%s: vCPU 1, its SUSPEND exit taken over by a SYSTEM_OFF and a CPU_ON, reads x0 %#" PRIx64
+	       " PC %#" PRIx64 ", want CPU_ON's context ID %#" PRIx64 " and entry point %#" PRIx64,
+	       scen, x0, pc, ctx, entry);
+	svm_destroy(&m);
+	ST(SS_OFFON);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(uint64_t *r);
 	unsigned int weight;
 } scenarios[] = {
 	{ "restore", scen_restore, 4 }, { "pre-init", scen_preinit, 2 },
-	{ "init", scen_init, 2 }, { "kill", scen_kill, 2 },
+	{ "init", scen_init, 2 }, { "kill", scen_kill, 2 }, { "off-on", scen_off_on, 1 },
 };
 #define NR_SCEN	(sizeof(scenarios) / sizeof(scenarios[0]))
-static bool picked[NR_SCEN] = { true, true, true, true };
+static bool picked[NR_SCEN] = { true, true, true, true, true };
 
 /* --states=a,b: only those scenarios; false for an unknown name. */
 bool states_pick(const char *list)

@@ -195,6 +195,22 @@ static void handle_suspend(struct vcpu *v)
 		c->susp_x0 = x[0];
 		return;
 	}
+	if (!psci_is_susp(x[0]) && atomic_load(&s->sysevent) && from_cpu_on(v, x[0])) {
+		/*
+		 * A sibling's SYSTEM_OFF or SYSTEM_RESET stopped every vCPU,
+		 * this one with its call on the way out, and a sibling run
+		 * again turned it on with CPU_ON. KVM owes this vCPU that
+		 * reset and does it at the first register access: x0 and PC
+		 * read here are already CPU_ON's. The exit is stale; the vCPU
+		 * runs on from CPU_ON's entry point (fuzz/README.md).
+		 */
+		ST(X_SUSP_ON);
+		trace(v, "SUSPEND exit, registers reset by a sibling's CPU_ON after a system event: x0=%#" PRIx64 " pc=%#" PRIx64,
+		      x[0], pc);
+		c = c ? c : &stray;
+		c->susp_exits++;
+		return;
+	}
 	check_suspend_exit(v, c, x);
 	trace(v, "SUSPEND exit (call %d) x0=%#" PRIx64 " entry=%#" PRIx64 " ctx=%#" PRIx64
 	      " pc=%#" PRIx64, c ? (int)idx : -1, x[0], x[1], x[2], pc);

@@ -175,7 +175,7 @@ static void check_results(struct vcpu *v)
 }
 
 /* Was x0 the context ID of a CPU_ON a sibling was given for v? */
-static bool from_cpu_on(struct vcpu *v, uint64_t x0)
+bool from_cpu_on(struct vcpu *v, uint64_t x0)
 {
 	uint32_t n = atomic_load(&v->on_ctx_n);
 
