@@ -11,7 +11,8 @@ names; empty selects every test but `demo` and leaves out the ones marked
 it means to run.
 
 --kvm-mode: the L1 kernel must say that KVM came up in that mode
-("VHE mode initialized" or nVHE's "Hyp mode initialized").
+("VHE mode initialized", or nVHE's "Hyp mode initialized", which
+6.12 spells "Hyp nVHE mode initialized").
 
 The verdict fails on any `not ok`, a missing or short plan, zero tests,
 every test skipped, `Bail out!`, a harness watchdog kill, and on kernel
@@ -108,7 +109,7 @@ BENIGN_TRACES = [
 HARNESS = re.compile(r'^=== harness: (.*)')
 KVM_MODES = {
     'vhe': re.compile(r'kvm \[\d+\]: VHE mode initialized successfully'),
-    'nvhe': re.compile(r'kvm \[\d+\]: Hyp mode initialized successfully'),
+    'nvhe': re.compile(r'kvm \[\d+\]: Hyp (nVHE )?mode initialized successfully'),
 }
 L2_KERNEL = re.compile(r'^# (\[\s*\d+\.\d+\] .*)')
 

@@ -66,6 +66,11 @@ check kvm-mode-vhe 0 '^3 passed' verdict $d/clean.log --kvm-mode vhe
 check kvm-mode-nvhe 1 'KVM mode: asked for nvhe, the kernel says vhe' \
 	verdict $d/clean.log --kvm-mode nvhe
 check kvm-mode-bad 2 'usage|tap.py verdict' verdict $d/clean.log --kvm-mode pvhe
+# 5.10 says "Hyp mode", 6.12 (Debian's stock host, make host-peers) "Hyp nVHE mode".
+check kvm-mode-nvhe-510 0 '^3 passed' verdict $d/clean-nvhe-510.log --kvm-mode nvhe
+check kvm-mode-nvhe-612 0 '^3 passed' verdict $d/clean-nvhe-612.log --kvm-mode nvhe
+check kvm-mode-nvhe-612-vhe 1 'KVM mode: asked for vhe, the kernel says nvhe' \
+	verdict $d/clean-nvhe-612.log --kvm-mode vhe
 
 # Every sample's last line is the counts line.
 for f in $d/*.log; do
