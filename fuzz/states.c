@@ -106,10 +106,9 @@ static bool run_wait(struct runner *rn, uint64_t ns)
 	return true;
 }
 
-/* A KVM_RUN that must not wait: the guest's probe store within 3 s. */
-static void run_to_probe(struct svm *m, int i, uint64_t ctx, const char *what)
+/* A KVM_RUN that must not wait: it returns within 3 s, with success. */
+static void run_bounded(struct svm *m, int i, const char *what)
 {
-	struct kvm_run *run = m->run[i];
 	struct runner rn;
 
 	run_start(&rn, m->fd[i]);
@@ -119,6 +118,14 @@ static void run_to_probe(struct svm *m, int i, uint64_t ctx, const char *what)
 		     scen, what, i);
 	}
 	SCHECK(!rn.rc, "%s: %s: KVM_RUN of vCPU %d: %s", scen, what, i, strerror(rn.err));
+}
+
+/* A KVM_RUN that must not wait, ending in the guest's probe store. */
+static void run_to_probe(struct svm *m, int i, uint64_t ctx, const char *what)
+{
+	struct kvm_run *run = m->run[i];
+
+	run_bounded(m, i, what);
 	SCHECK(run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
 	       run->mmio.len == 8 && run->mmio.phys_addr == ST_PROBE + 8 * i &&
 	       !memcmp(run->mmio.data, &ctx, 8),
@@ -535,8 +542,6 @@ static void scen_kill(uint64_t *r)
 /* vCPU i makes the SMCCC call x0-x3 at ST_CALL_OFF and runs, for 3 s at most. */
 static void call_run(struct svm *m, int i, const uint64_t *x, const char *what)
 {
-	struct runner rn;
-
 	SCHECK(!ka_set_reg(m->fd[i], KA_REG_PC, FZ_RAM_BASE + ST_CALL_OFF) &&
 	       !ka_set_reg(m->fd[i], KA_REG_X(0), x[0]) &&
 	       !ka_set_reg(m->fd[i], KA_REG_X(1), x[1]) &&
@@ -544,12 +549,7 @@ static void call_run(struct svm *m, int i, const uint64_t *x, const char *what)
 	       !ka_set_reg(m->fd[i], KA_REG_X(3), x[3]) &&
 	       !ka_set_reg(m->fd[i], KA_REG_X(4), ST_PROBE + 8 * i),
 	       "%s: %s: KVM_SET_ONE_REG: %s", scen, what, strerror(errno));
-	run_start(&rn, m->fd[i]);
-	if (!run_wait(&rn, WAIT_RUN_NS)) {
-		pthread_kill(rn.thr, SIGUSR1);
-		fail("states: %s: %s: KVM_RUN of vCPU %d still waiting after 3 s", scen, what, i);
-	}
-	SCHECK(!rn.rc, "%s: %s: KVM_RUN of vCPU %d: %s", scen, what, i, strerror(rn.err));
+	run_bounded(m, i, what);
 }
 
 static void want_sysev(struct svm *m, int i, uint32_t type, const char *what)
